@@ -1,0 +1,28 @@
+# The two commands of the README:  `make tune` (the tuning study)  and  `make test` (every test).
+# Both create the virtual environment on first use, from constraints.txt (the one pinned set).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test tune equivalence-report bench env
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	# The local CPU build of torch first: an unpinned torch would pull several GB of CUDA wheels.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c constraints.txt -e ".[keras,tuning,test]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+tune: $(STAMP)
+	$(PY) -m tuning $(ARGS)
+
+equivalence-report: $(STAMP)
+	$(PY) -m equivalence_tests.report
+
+bench: $(STAMP)
+	$(PY) -m benchmarks $(ARGS)

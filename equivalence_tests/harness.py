@@ -1,0 +1,306 @@
+"""Build a layer in both frameworks with the same weights, run both, compare.
+
+Everything here is generic over the registry: a spec says *what* to build and call; this module does
+the building, the weight copy (both directions), forward, gradients (autograd vs tf.GradientTape
+with the same random cotangents), training-mode state (moving statistics) and masks.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np
+import torch
+
+from .registry import LayerSpec, Sample
+from .tolerances import FORWARD, GRADIENT, STATE, assert_close
+
+TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
+                "bfloat16": torch.bfloat16}
+
+
+@dataclass
+class Report:
+    """Max absolute errors seen, for the report command."""
+
+    forward: float = 0.0
+    gradient: float = 0.0
+    state: float = 0.0
+    checks: list = field(default_factory=list)
+
+    def add(self, kind: str, err: float) -> None:
+        setattr(self, kind, max(getattr(self, kind), err))
+        self.checks.append(kind)
+
+
+# ---------------------------------------------------------------------------- inputs
+def make_call(sample: Sample, rng: np.random.Generator, dtype: str):
+    """The sample's (args, kwargs) in numpy; floating arrays in `dtype`."""
+    if sample.make_inputs is not None:
+        args, kwargs = sample.make_inputs(rng)
+        kwargs = {**sample.call_kwargs, **kwargs}
+    else:
+        args = [_fill(sample.inputs, rng)] + [_fill(s, rng) for s in sample.extra_args]
+        kwargs = dict(sample.call_kwargs)
+    return _cast(list(args), dtype), _cast(kwargs, dtype)
+
+
+def _is_shape(obj) -> bool:
+    return isinstance(obj, tuple) and all(isinstance(d, int) for d in obj)
+
+
+def _fill(shape_spec, rng):
+    if _is_shape(shape_spec):
+        return rng.standard_normal(shape_spec)
+    if isinstance(shape_spec, list):
+        return [_fill(s, rng) for s in shape_spec]
+    return shape_spec  # already data
+
+
+def _cast(obj, dtype):
+    if isinstance(obj, np.ndarray) and np.issubdtype(obj.dtype, np.floating):
+        return obj.astype(np.float32 if dtype in ("float16", "bfloat16") else dtype)
+    if isinstance(obj, list):
+        return [_cast(o, dtype) for o in obj]
+    if isinstance(obj, tuple):
+        return tuple(_cast(o, dtype) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _cast(v, dtype) for k, v in obj.items()}
+    return obj
+
+
+def to_torch(obj, requires_grad: bool = False):
+    if isinstance(obj, np.ndarray):
+        t = torch.from_numpy(np.ascontiguousarray(obj))
+        if requires_grad and t.is_floating_point():
+            t.requires_grad_(True)
+        return t
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_torch(o, requires_grad) for o in obj)
+    if isinstance(obj, dict):
+        return {k: to_torch(v, requires_grad) for k, v in obj.items()}
+    return obj
+
+
+def to_tf(obj):
+    import tensorflow as tf
+
+    if isinstance(obj, np.ndarray):
+        return tf.constant(obj)
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_tf(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: to_tf(v) for k, v in obj.items()}
+    return obj
+
+
+def flat_tensors(obj) -> list:
+    if obj is None:
+        return []
+    if isinstance(obj, (list, tuple)):
+        return [t for o in obj for t in flat_tensors(o)]
+    if isinstance(obj, dict):
+        return [t for k in sorted(obj) for t in flat_tensors(obj[k])]
+    return [obj]
+
+
+def as_numpy(t) -> np.ndarray:
+    if isinstance(t, torch.Tensor):
+        return t.detach().float().cpu().numpy() if t.dtype == torch.bfloat16 else t.detach().cpu().numpy()
+    return np.asarray(t)
+
+
+# ---------------------------------------------------------------------------- building
+def _without(kwargs: dict, *names) -> dict:
+    return {k: v for k, v in kwargs.items() if k not in names and not k.endswith("mask")}
+
+
+def build_module(spec: LayerSpec, sample: Sample, dtype: str, args, kwargs):
+    """Our layer from the sample's config, built by one inference call (no state is touched)."""
+    module = spec.cls(**{**sample.config, "dtype": dtype})
+    module.eval()
+    with torch.no_grad():
+        module(*to_torch(args), **to_torch(_without(kwargs, "training")))
+    return module
+
+
+def reference_config(spec: LayerSpec, module, reference: str) -> dict:
+    config = module.get_config()
+    return spec.keras_config(config, reference) if spec.keras_config else config
+
+
+def build_keras(spec: LayerSpec, sample: Sample, module, args, kwargs, copy_weights: bool = True):
+    """The reference layer from our config, built, with our weights copied in (or the reverse)."""
+    layer = spec.keras_cls(sample.reference).from_config(reference_config(spec, module, sample.reference))
+    if spec.keras_build is not None:
+        spec.keras_build(layer, args, kwargs)
+    else:
+        layer(*to_tf(args), **to_tf(_without(kwargs, "training")))
+    if sample.keras_setup is not None:
+        sample.keras_setup(layer)
+    if copy_weights:
+        layer.set_weights(module.get_weights())
+    else:
+        module.set_weights(layer.get_weights())
+    return layer
+
+
+# ---------------------------------------------------------------------------- running
+def _trainable_params(module):
+    """Our trainable weights in Keras order, as (stored tensor, permutation to Keras layout)."""
+    out = []
+    for _, owner, info in module.keras_weights():
+        tensor = getattr(owner, info.name)
+        if isinstance(tensor, torch.nn.Parameter) and tensor.requires_grad:
+            out.append((tensor, info.to_keras))
+    return out
+
+
+def torch_step(module, args, kwargs, training, cotangents_rng, want_grad):
+    module.train(bool(training))
+    args_t = to_torch(args, requires_grad=want_grad)
+    kwargs_t = to_torch(kwargs)
+    if training is not None:
+        kwargs_t["training"] = training
+    outputs = module(*args_t, **kwargs_t)
+    outs = flat_tensors(outputs)
+    result = {"outputs": [as_numpy(o) for o in outs]}
+    if want_grad:
+        cotangents = [cotangents_rng.standard_normal(tuple(o.shape)) for o in outs]
+        float_outs = [(o, c) for o, c in zip(outs, cotangents) if o.is_floating_point()]
+        loss = sum((o * torch.as_tensor(c, dtype=o.dtype)).sum() for o, c in float_outs)
+        wrt_inputs = [t for t in flat_tensors(args_t) if t.requires_grad]
+        params = _trainable_params(module)
+        grads = torch.autograd.grad(loss, wrt_inputs + [p for p, _ in params], allow_unused=True)
+        n = len(wrt_inputs)
+        result["input_grads"] = [as_numpy(g) if g is not None else np.zeros(t.shape) for g, t in zip(grads[:n], wrt_inputs)]
+        result["weight_grads"] = [
+            as_numpy(g.permute(*perm) if perm is not None else g) if g is not None else np.zeros(p.permute(*perm).shape if perm else p.shape)
+            for g, (p, perm) in zip(grads[n:], params)
+        ]
+        result["cotangents"] = cotangents
+    return result
+
+
+def keras_step(layer, args, kwargs, training, cotangents, want_grad):
+    import tensorflow as tf
+
+    args_tf = to_tf(args)
+    kwargs_tf = to_tf(kwargs)
+    if training is not None:
+        kwargs_tf["training"] = training
+    wrt_inputs = [t for t in flat_tensors(args_tf) if t.dtype.is_floating]
+    with tf.GradientTape(persistent=True) as tape:
+        for t in wrt_inputs:
+            tape.watch(t)
+        outputs = layer(*args_tf, **kwargs_tf)
+        outs = flat_tensors(outputs)
+        if want_grad:
+            loss = tf.add_n([tf.reduce_sum(o * tf.cast(c, o.dtype)) for o, c in zip(outs, cotangents) if o.dtype.is_floating])
+    result = {"outputs": [np.asarray(o) for o in outs]}
+    if want_grad:
+        weights = [w for w in layer.weights if w.trainable]
+        grads = tape.gradient(loss, wrt_inputs + weights, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        n = len(wrt_inputs)
+        result["input_grads"] = [np.asarray(g) for g in grads[:n]]
+        result["weight_grads"] = [np.asarray(g) for g in grads[n:]]
+    return result
+
+
+def run_sample(spec: LayerSpec, sample: Sample, dtype: str = "float32", *, seed: int = 0,
+               direction: str = "ours_to_keras", report: Report | None = None) -> Report:
+    """Forward, gradients and state of one sample against its reference; raises on mismatch."""
+    report = report or Report()
+    rng = np.random.default_rng(seed)
+    args, kwargs = make_call(sample, rng, dtype)
+    module = build_module(spec, sample, dtype, args, kwargs)
+    if callable(sample.reference):
+        return _run_numpy_reference(spec, sample, module, dtype, rng, args, kwargs, report)
+    layer = build_keras(spec, sample, module, args, kwargs, copy_weights=(direction == "ours_to_keras"))
+    cot_rng = np.random.default_rng(seed + 1)
+    for step in range(sample.steps):
+        if step:
+            args, kwargs = make_call(sample, rng, dtype)
+        want_grad = sample.grad and step == 0
+        ours = torch_step(module, args, kwargs, sample.training, cot_rng, want_grad)
+        theirs = keras_step(layer, args, kwargs, sample.training, ours.get("cotangents"), want_grad)
+        where = f"{spec.name}[{sample.label()}] {dtype} step {step}"
+        _compare_lists(ours["outputs"], theirs["outputs"], FORWARD, f"{where} output", report, "forward")
+        if want_grad:
+            _compare_lists(ours["input_grads"], theirs["input_grads"], GRADIENT, f"{where} d/d(inputs)", report, "gradient")
+            _compare_lists(ours["weight_grads"], theirs["weight_grads"], GRADIENT,
+                           f"{where} d/d(trainable weights) [trainable: ours {len(ours['weight_grads'])}, keras {len(theirs['weight_grads'])}]",
+                           report, "gradient")
+    _compare_lists(module.get_weights(), layer.get_weights(), STATE, f"{spec.name}[{sample.label()}] {dtype} weights/state", report, "state")
+    if "mask" in kwargs:
+        _compare_masks(module, layer, args, kwargs, f"{spec.name}[{sample.label()}] mask")
+    return report
+
+
+def _compare_lists(ours, theirs, table, what, report, kind):
+    """Compare pairwise; each pair is judged by the tolerance of its lower-precision array (a float64
+    layer still has float32 tensors, e.g. LoRA factors, which Keras keeps in float32)."""
+    if len(ours) != len(theirs):
+        raise AssertionError(f"{what}: ours gives {len(ours)} tensors, the reference {len(theirs)}")
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        report.add(kind, assert_close(a, b, table[_precision(a, b)], f"{what} #{i}"))
+
+
+def _precision(*arrays) -> str:
+    names = [np.asarray(a).dtype.name for a in arrays]
+    for name in ("float16", "bfloat16", "float32"):
+        if name in names:
+            return name
+    return "float64"
+
+
+def _compare_masks(module, layer, args, kwargs, what):
+    ours = flat_tensors(module.compute_mask(*to_torch(args[:1]), to_torch(kwargs["mask"])))
+    theirs = flat_tensors(layer.compute_mask(*to_tf(args[:1]), to_tf(kwargs["mask"])))
+    ours = [as_numpy(m) for m in ours if m is not None]
+    theirs = [np.asarray(m) for m in theirs if m is not None]
+    if len(ours) != len(theirs):
+        raise AssertionError(f"{what}: ours returns {len(ours)} masks, Keras {len(theirs)}")
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.astype(bool), b.astype(bool), err_msg=what)
+
+
+def _run_numpy_reference(spec, sample, module, dtype, rng, args, kwargs, report):
+    """Layers Keras lacks (or where Keras has a confirmed bug): numpy forward + float64 gradcheck."""
+    where = f"{spec.name}[{sample.label()}] {dtype}"
+    for step in range(sample.steps):
+        if step:
+            args, kwargs = make_call(sample, rng, dtype)
+        ours = torch_step(module, args, kwargs, sample.training, rng, want_grad=False)
+        expected = flat_tensors(sample.reference(sample.config, args, kwargs, module.get_weights()))
+        _compare_lists(ours["outputs"], [np.asarray(e) for e in expected], FORWARD, f"{where} output vs numpy", report, "forward")
+    if sample.grad and dtype == "float64":
+        module.train(bool(sample.training))
+        args_t = to_torch(args, requires_grad=True)
+        kwargs_t = to_torch(kwargs)
+        if sample.training is not None:
+            kwargs_t["training"] = sample.training
+        inputs = [t for t in flat_tensors(args_t) if t.requires_grad]
+        params = [p for p, _ in _trainable_params(module)]
+
+        def fn(*tensors):
+            # Re-insert the gradcheck-perturbed inputs into the argument structure.
+            it = iter(tensors[: len(inputs)])
+            rebuilt = _replace_leaves(args_t, it)
+            return tuple(o for o in flat_tensors(module(*rebuilt, **kwargs_t)) if o.is_floating_point())
+
+        torch.autograd.gradcheck(fn, tuple(inputs) + tuple(params), eps=1e-6, atol=1e-6, rtol=1e-5)
+        report.add("gradient", 0.0)
+    return report
+
+
+def _replace_leaves(obj, it):
+    if isinstance(obj, torch.Tensor):
+        return next(it) if obj.requires_grad else obj
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_replace_leaves(o, it) for o in obj)
+    return obj

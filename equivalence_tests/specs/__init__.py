@@ -1,0 +1,1 @@
+"""One module per layer family, each defining SPECS: list[LayerSpec]."""

@@ -1,0 +1,76 @@
+"""Weights and configs move both ways: Keras weights into our module, configs through Keras'
+from_config and back, and `from_keras`/`to_keras` round trips."""
+
+import numpy as np
+import pytest
+
+import torchkeras_layers as tkl
+
+from .harness import build_keras, build_module, make_call, reference_config, run_sample, to_torch, to_tf, flat_tensors, as_numpy
+from .registry import all_specs
+from .tolerances import FORWARD, assert_close
+
+
+def _first_keras_sample(spec):
+    for sample in spec.samples:
+        if sample.reference == "keras":
+            return sample
+    return None
+
+
+KERAS_SPECS = [pytest.param(s, id=s.name) for s in all_specs() if _first_keras_sample(s) is not None]
+
+
+@pytest.mark.parametrize("spec", KERAS_SPECS)
+def test_keras_weights_into_module(spec):
+    """The reverse direction: a Keras layer's own (random) weights copied into ours."""
+    for sample in [s for s in spec.samples if s.reference == "keras"][:5]:
+        run_sample(spec, sample, "float32", direction="keras_to_ours")
+
+
+@pytest.mark.parametrize("spec", KERAS_SPECS)
+def test_config_round_trip(spec):
+    for sample in [s for s in spec.samples if s.reference == "keras"]:
+        rng = np.random.default_rng(0)
+        args, kwargs = make_call(sample, rng, "float32")
+        module = build_module(spec, sample, "float32", args, kwargs)
+        config = module.get_config()
+        keras_layer = spec.keras_cls().from_config(reference_config(spec, module, "keras"))
+        assert _normalized(keras_layer.get_config()) == _normalized(config), f"{spec.name}: Keras rebuilds a different config"
+        again = spec.cls.from_config(keras_layer.get_config())
+        assert _normalized(again.get_config()) == _normalized(config)
+
+
+def _normalized(obj):
+    """Floats rounded to float32: Keras' L1 keeps its factor as a float32 tensor, so its config
+    reports 0.01 as 0.009999999776482582."""
+    if isinstance(obj, float):
+        return float(np.float32(obj))
+    if isinstance(obj, dict):
+        return {k: _normalized(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_normalized(v) for v in obj]
+    return obj
+
+
+@pytest.mark.parametrize("spec", KERAS_SPECS)
+def test_from_keras_to_keras(spec):
+    sample = _first_keras_sample(spec)
+    rng = np.random.default_rng(0)
+    args, kwargs = make_call(sample, rng, "float32")
+    module = build_module(spec, sample, "float32", args, kwargs)
+    keras_layer = build_keras(spec, sample, module, args, kwargs, copy_weights=False)  # Keras' own weights
+    ported = tkl.from_keras(keras_layer)
+    assert type(ported) is spec.cls
+    for a, b in zip(ported.get_weights(), keras_layer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    back = tkl.to_keras(ported)
+    assert type(back) is type(keras_layer)
+    assert back.get_config() == keras_layer.get_config()
+    for a, b in zip(back.get_weights(), keras_layer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    ported.eval()
+    ours = flat_tensors(ported(*to_torch(args)))
+    theirs = flat_tensors(keras_layer(*to_tf(args)))
+    for a, b in zip(ours, theirs):
+        assert_close(as_numpy(a), np.asarray(b), FORWARD["float32"], f"{spec.name} from_keras forward")

@@ -1,0 +1,1 @@
+"""Interop with Keras (imported lazily)."""

@@ -1,0 +1,552 @@
+"""The Keras-facing surface every layer shares: lazy build, weights in Keras layout, config, losses.
+
+A layer subclasses :class:`Layer`, creates its weights in ``build(input_shape)`` through
+:meth:`Layer.add_weight`, and implements a plain ``forward``. The base class
+
+* builds lazily from the first input's shape (a forward pre-hook, like ``torch.nn.LazyModuleMixin``),
+  and validates every input against ``self.input_spec`` (Keras' ``InputSpec`` rules);
+* casts floating inputs to the weights' dtype (Keras' autocast) unless torch autocast is active;
+* keeps Keras' weight order (own trainable, own non-trainable, then sub-layers) for
+  ``get_weights``/``set_weights``, converting layouts where a weight is stored in torch's layout;
+* serialises ``get_config`` in the exact form Keras' ``from_config`` accepts;
+* collects regularisation losses (weight regularizers and the activity regularizer).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import constraints as constraints_mod
+from .. import initializers as initializers_mod
+from .. import regularizers as regularizers_mod
+from ..dtypes import DTypePolicy
+
+__all__ = ["Layer", "InputSpec", "Shape", "standardize_shape"]
+
+Shape = tuple  # a Keras shape: a tuple of ints or None, batch axis first
+
+
+def standardize_shape(shape) -> tuple:
+    """Keras-style shape tuple from a torch.Size, a tuple/list (None allowed) or a tensor."""
+    if isinstance(shape, torch.Tensor):
+        return tuple(shape.shape)
+    if isinstance(shape, (tuple, list, torch.Size)):
+        return tuple(None if d is None else int(d) for d in shape)
+    raise TypeError(f"Cannot convert {shape!r} to a shape")
+
+
+def _is_shape(value) -> bool:
+    return isinstance(value, (tuple, torch.Size)) and all(d is None or isinstance(d, int) for d in value)
+
+
+@dataclass
+class InputSpec:
+    """Keras' InputSpec: rank bounds and fixed sizes of given axes, checked at every forward."""
+
+    ndim: int | None = None
+    min_ndim: int | None = None
+    max_ndim: int | None = None
+    axes: dict[int, int] | None = None
+    allow_last_axis_squeeze: bool = False
+
+    def check(self, layer: "Layer", index: int, shape: tuple) -> None:
+        rank = len(shape)
+        where = f"input {index} of layer {layer.__class__.__name__} ({layer.name!r})"
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(f"{where} is incompatible: expected ndim={self.ndim}, found ndim={rank} (shape {shape})")
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ValueError(f"{where} is incompatible: expected min_ndim={self.min_ndim}, found ndim={rank} (shape {shape})")
+        if self.max_ndim is not None and rank > self.max_ndim:
+            raise ValueError(f"{where} is incompatible: expected max_ndim={self.max_ndim}, found ndim={rank} (shape {shape})")
+        for axis, size in (self.axes or {}).items():
+            if size is None:
+                continue
+            if not -rank <= axis < rank or shape[axis] not in (size, None):
+                found = shape[axis] if -rank <= axis < rank else "no such axis"
+                raise ValueError(
+                    f"{where} is incompatible: expected axis {axis} of input shape to have value {size}, "
+                    f"but received input with shape {shape} (axis {axis}: {found})"
+                )
+
+
+@dataclass
+class WeightInfo:
+    """Bookkeeping for one Keras weight (a parameter or a buffer of this module)."""
+
+    name: str  # attribute name == Keras variable name (`kernel`, `moving_mean`, ...)
+    trainable: bool  # at creation: fixes the position in Keras' get_weights order
+    keras_shape: tuple
+    to_keras: tuple | None  # permutation: keras_array = stored.permute(to_keras); None = same layout
+    regularizer: Callable | None
+    constraint: Callable | None
+
+
+class Layer(nn.Module):
+    """Base class of every torchkeras_layers layer (the analogue of ``keras.layers.Layer``)."""
+
+    input_spec: InputSpec | list[InputSpec] | None = None
+    supports_masking: bool = False
+    # Name prefixes are unique per class, like Keras' auto-naming (`dense`, `dense_1`, ...).
+    _name_counts: dict[str, int] = {}
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        dtype=None,
+        trainable: bool = True,
+        autocast: bool = True,
+        activity_regularizer=None,
+        input_shape=None,
+        input_dim=None,
+        **kwargs,
+    ):
+        super().__init__()
+        if kwargs:
+            raise TypeError(
+                f"{self.__class__.__name__}: unrecognized keyword arguments {sorted(kwargs)}"
+            )
+        self.name = name if name is not None else self._auto_name()
+        if not isinstance(self.name, str):
+            raise TypeError(f"{self.__class__.__name__}: argument `name` must be a string, got {name!r}")
+        self.dtype_policy = DTypePolicy.get(dtype, layer=self.__class__.__name__)
+        self.autocast = bool(autocast)
+        self.activity_regularizer = self._resolve(regularizers_mod.get, "activity_regularizer", activity_regularizer)
+        self.built = False
+        self._trainable = bool(trainable)
+        self._weight_infos: dict[str, WeightInfo] = {}
+        self._activity_loss: torch.Tensor | None = None
+        # Keras accepts a batch-less `input_shape` (or legacy `input_dim`) for the first layer of a
+        # Sequential model; keep it so that Sequential can build eagerly.
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        self._declared_input_shape = (None,) + tuple(input_shape) if input_shape is not None else None
+        self._build_args: tuple | None = None
+        self.register_forward_pre_hook(Layer._pre_forward, with_kwargs=True)
+
+    def __init_subclass__(cls, **kwargs):
+        """Every subclass `build` records its arguments and marks the layer built (Keras' build wrapper)."""
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _recording_build(cls.__dict__["build"])
+
+    # ------------------------------------------------------------------ naming and errors
+    def _auto_name(self) -> str:
+        base = _snake_case(self.__class__.__name__)
+        count = Layer._name_counts.get(base, 0)
+        Layer._name_counts[base] = count + 1
+        return base if count == 0 else f"{base}_{count}"
+
+    def _arg_error(self, arg: str, expected: str, got: Any, exc=ValueError) -> Exception:
+        """The project-wide error message: layer class, argument, what was expected, what came."""
+        return exc(f"{self.__class__.__name__}: argument `{arg}` {expected}; received {got!r}")
+
+    def _resolve(self, getter: Callable, arg: str, identifier):
+        """Resolve a Keras identifier (activation, initializer, ...) with an error naming layer and argument."""
+        try:
+            return getter(identifier)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"{self.__class__.__name__}: argument `{arg}`: {err}") from None
+
+    # ------------------------------------------------------------------ dtype
+    @property
+    def dtype(self) -> torch.dtype:
+        """The variable dtype (Keras `layer.dtype`)."""
+        return self.dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self) -> torch.dtype:
+        return self.dtype_policy.compute_dtype
+
+    # ------------------------------------------------------------------ trainable
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        """Freezes (or unfreezes) this layer and every sub-layer, as Keras does."""
+        value = bool(value)
+        for module in self.modules():
+            if isinstance(module, Layer):
+                module._trainable = value
+                for info in module._weight_infos.values():
+                    if info.trainable:
+                        getattr(module, info.name).requires_grad_(value and module._weight_trainable(info))
+
+    def _weight_trainable(self, info: WeightInfo) -> bool:
+        """Hook for layers whose weights change trainability after creation (LoRA's base kernel)."""
+        return True
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(
+        self,
+        name: str,
+        shape: Sequence[int],
+        initializer="glorot_uniform",
+        *,
+        dtype=None,
+        trainable: bool = True,
+        regularizer=None,
+        constraint=None,
+        to_keras: tuple | None = None,
+    ) -> torch.Tensor:
+        """Create a Keras weight of `shape` (Keras layout) as a Parameter (trainable) or buffer.
+
+        `to_keras` stores the weight in another layout: the stored tensor is the Keras array permuted
+        by the inverse permutation, and ``stored.permute(to_keras)`` is the Keras array. Initializers
+        always see the Keras shape, so fan computations match Keras.
+        """
+        keras_shape = tuple(int(d) for d in shape)
+        dtype = dtype if dtype is not None else self.dtype
+        device = self._build_device
+        value = initializers_mod.get(initializer)(keras_shape, dtype=dtype, device=device)
+        if to_keras is not None:
+            value = value.permute(*_inverse_permutation(to_keras)).contiguous()
+        if trainable:
+            tensor = nn.Parameter(value, requires_grad=self.trainable)
+            self.register_parameter(name, tensor)
+        else:
+            self.register_buffer(name, value)
+            tensor = value
+        self._weight_infos[name] = WeightInfo(
+            name, trainable, keras_shape, to_keras, regularizers_mod.get(regularizer), constraints_mod.get(constraint)
+        )
+        return tensor
+
+    def own_weight_names(self) -> list[str]:
+        """This layer's own weights in Keras order: trainable then non-trainable, creation order."""
+        infos = list(self._weight_infos.values())
+        return [i.name for i in infos if i.trainable] + [i.name for i in infos if not i.trainable]
+
+    def sublayers(self) -> list["Layer"]:
+        """Direct sub-layers in creation order (their weights follow this layer's in get_weights)."""
+        found = []
+        for child in self.children():
+            if isinstance(child, Layer):
+                found.append(child)
+            else:  # containers such as nn.ModuleList
+                found.extend(c for c in child.modules() if isinstance(c, Layer))
+        return found
+
+    def keras_weights(self) -> list[tuple[str, "Layer", WeightInfo]]:
+        """(path, owner, info) for every weight in Keras' `get_weights` order."""
+        out = [(n, self, self._weight_infos[n]) for n in self.own_weight_names()]
+        for sub in self.sublayers():
+            for path, owner, info in sub.keras_weights():
+                out.append((f"{sub.name}/{path}", owner, info))
+        return out
+
+    @staticmethod
+    def _to_keras_array(owner: "Layer", info: WeightInfo) -> torch.Tensor:
+        value = getattr(owner, info.name)
+        return value.permute(*info.to_keras) if info.to_keras is not None else value
+
+    def keras_weight_tensors(self) -> list[torch.Tensor]:
+        """The weights as (differentiable) torch views in Keras layout, Keras order."""
+        return [self._to_keras_array(owner, info) for _, owner, info in self.keras_weights()]
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        return self.keras_weight_tensors()
+
+    @property
+    def trainable_weights(self) -> list[torch.Tensor]:
+        return [t for t, (_, _, info) in zip(self.keras_weight_tensors(), self.keras_weights()) if info.trainable]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Keras `get_weights()`: numpy arrays, Keras order, shapes and layout."""
+        self._require_built("get_weights")
+        return [t.detach().cpu().numpy().copy() for t in self.keras_weight_tensors()]
+
+    def set_weights(self, weights) -> None:
+        """Keras `set_weights()`: same count, shapes and layout as `get_weights()`."""
+        self._require_built("set_weights")
+        entries = self.keras_weights()
+        weights = list(weights)
+        if len(weights) != len(entries):
+            raise ValueError(
+                f"{self.__class__.__name__} ({self.name!r}): set_weights expected a list of {len(entries)} "
+                f"weights ({[p for p, _, _ in entries]}), received {len(weights)}"
+            )
+        with torch.no_grad():
+            for (path, owner, info), value in zip(entries, weights):
+                array = np.asarray(value)
+                if tuple(array.shape) != info.keras_shape:
+                    raise ValueError(
+                        f"{self.__class__.__name__} ({self.name!r}): weight `{path}` expects shape "
+                        f"{info.keras_shape}, received {tuple(array.shape)}"
+                    )
+                target = getattr(owner, info.name)
+                source = torch.as_tensor(array, dtype=target.dtype, device=target.device)
+                if info.to_keras is not None:
+                    source = source.permute(*_inverse_permutation(info.to_keras))
+                target.copy_(source)
+
+    def count_params(self) -> int:
+        return sum(math.prod(info.keras_shape) for _, _, info in self.keras_weights())
+
+    # ------------------------------------------------------------------ build and forward plumbing
+    @property
+    def _build_device(self) -> torch.device:
+        return getattr(self, "_pending_device", None) or torch.device("cpu")
+
+    def build(self, input_shape) -> None:
+        """Create weights for `input_shape` (Keras shape with the batch axis). Default: no weights."""
+        self.built = True
+
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise ValueError(
+                f"{self.__class__.__name__} ({self.name!r}) is not built yet: call `build(input_shape)` "
+                f"or run one forward pass before `{what}`"
+            )
+
+    def _build_from_inputs(self, inputs) -> None:
+        first = _first_tensor(inputs)
+        self._pending_device = first.device if first is not None else None
+        try:
+            self.build(_shapes_of(inputs))
+        finally:
+            self._pending_device = None
+        self.built = True
+
+    @staticmethod
+    def _pre_forward(module: "Layer", args: tuple, kwargs: dict):
+        if not args:
+            return None
+        inputs = args[0]
+        module._check_input_type(inputs)
+        if not module.built:
+            module._build_from_inputs(inputs)
+        module._check_input_spec(inputs)
+        cast = module._autocast_inputs(inputs)
+        if cast is inputs:
+            return None
+        return (cast,) + tuple(args[1:]), kwargs
+
+    def _check_input_type(self, inputs) -> None:
+        if isinstance(inputs, (list, tuple)):
+            if not all(isinstance(t, torch.Tensor) for t in inputs):
+                raise TypeError(f"{self.__class__.__name__}: inputs must be torch tensors, received {[type(t).__name__ for t in inputs]}")
+        elif not isinstance(inputs, torch.Tensor):
+            raise TypeError(f"{self.__class__.__name__}: inputs must be a torch.Tensor, received {type(inputs).__name__}")
+
+    def _check_input_spec(self, inputs) -> None:
+        spec = self.input_spec
+        if spec is None:
+            return
+        tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        specs = spec if isinstance(spec, (list, tuple)) else [spec] * len(tensors)
+        for i, (s, t) in enumerate(zip(specs, tensors)):
+            if s is not None:
+                s.check(self, i, tuple(t.shape))
+
+    def _autocast_inputs(self, inputs):
+        """Keras' autocast: floating inputs take the compute dtype of the layer's floating weights."""
+        if not self.autocast or not self._weight_infos:
+            return inputs
+        target = self._weights_float_dtype()
+        if target is None:
+            return inputs
+        tensors = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if all(not t.is_floating_point() or t.dtype == target for t in tensors):
+            return inputs
+        first = tensors[0]
+        if torch.is_autocast_enabled(first.device.type):
+            return inputs  # torch.autocast owns the compute dtype
+        cast = [t.to(target) if t.is_floating_point() else t for t in tensors]
+        return type(inputs)(cast) if isinstance(inputs, (list, tuple)) else cast[0]
+
+    def _weights_float_dtype(self) -> torch.dtype | None:
+        for name in self._weight_infos:
+            value = getattr(self, name)
+            if value.is_floating_point():
+                # A layer whose policy computes in a lower precision than its variables (mixed
+                # precision) keeps its weights float32 and computes in the compute dtype.
+                if self.dtype_policy.compute_dtype != self.dtype_policy.variable_dtype:
+                    return self.dtype_policy.compute_dtype
+                return value.dtype
+        return None
+
+    def resolve_training(self, training) -> bool:
+        """`training=None` follows `.train()`/`.eval()`."""
+        return self.training if training is None else bool(training)
+
+    def compute_output_shape(self, input_shape):
+        """Keras-style shape inference. Default: run a meta-device forward (no real compute)."""
+        return _infer_output_shape(self, input_shape)
+
+    def compute_mask(self, inputs, mask=None):
+        """The output mask, like Keras: passed through when supported, else dropped."""
+        return mask if self.supports_masking else None
+
+    # ------------------------------------------------------------------ losses and constraints
+    def add_activity_loss(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Record the activity regularization of `outputs` (divided by the batch size, as in Keras 3)."""
+        if self.activity_regularizer is not None:
+            batch = outputs.shape[0] if outputs.dim() > 0 else 1
+            self._activity_loss = self.activity_regularizer(outputs) / batch
+        return outputs
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Activity loss of the last forward plus the weight regularization terms (this layer and sub-layers)."""
+        found = []
+        for module in self.modules():
+            if not isinstance(module, Layer):
+                continue
+            if module._activity_loss is not None:
+                found.append(module._activity_loss)
+            for info in module._weight_infos.values():
+                if info.regularizer is not None:
+                    found.append(info.regularizer(self._to_keras_array(module, info)))
+        return found
+
+    def apply_constraints(self) -> None:
+        """Project every constrained weight (Keras applies constraints after each optimizer step)."""
+        with torch.no_grad():
+            for info in self._weight_infos.values():
+                if info.constraint is None:
+                    continue
+                stored = getattr(self, info.name)
+                keras_view = self._to_keras_array(self, info)
+                projected = info.constraint(keras_view)
+                if info.to_keras is not None:
+                    projected = projected.permute(*_inverse_permutation(info.to_keras))
+                stored.copy_(projected)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """The base part of Keras' config; subclasses add their own arguments."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.serialize()}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def extra_repr(self) -> str:
+        own = {k: v for k, v in self.get_config().items() if k not in ("name", "trainable", "dtype")}
+        shown = ", ".join(f"{k}={v!r}" for k, v in own.items() if not isinstance(v, dict) and v is not None)
+        return f"name={self.name!r}" + (", " + shown if shown else "")
+
+
+# ---------------------------------------------------------------------- helpers
+def _recording_build(build):
+    @functools.wraps(build)
+    def wrapper(self, input_shape, *args, **kwargs):
+        build(self, input_shape, *args, **kwargs)
+        self._build_args = (input_shape, *args)
+        self.built = True
+
+    return wrapper
+
+
+def _snake_case(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def _inverse_permutation(perm: Sequence[int]) -> tuple:
+    inverse = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inverse[p] = i
+    return tuple(inverse)
+
+
+def _first_tensor(inputs):
+    if isinstance(inputs, torch.Tensor):
+        return inputs
+    if isinstance(inputs, (list, tuple)):
+        for t in inputs:
+            found = _first_tensor(t)
+            if found is not None:
+                return found
+    return None
+
+
+def _shapes_of(inputs):
+    if isinstance(inputs, torch.Tensor):
+        return tuple(inputs.shape)
+    if isinstance(inputs, (list, tuple)):
+        return [_shapes_of(t) for t in inputs]
+    return None
+
+
+def _infer_output_shape(layer: Layer, input_shape):
+    """Run the layer on meta tensors with the shape (None -> a placeholder size) to read the output shape."""
+    placeholder = 7  # unlikely to coincide with a real dim; replaced by None again below
+
+    def to_meta(shape):
+        if _is_shape(shape) or (isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)):
+            dims = [placeholder if d is None else d for d in shape]
+            return torch.empty(dims, device="meta", dtype=layer.compute_dtype)
+        return [to_meta(s) for s in shape]
+
+    def unknown_axes(shape):
+        return {i for i, d in enumerate(shape) if d is None}
+
+    if not layer.built:
+        layer.build(standardize_shape(input_shape) if _is_shape(tuple(input_shape)) else input_shape)
+        layer.built = True
+    meta_layer = layer
+    with torch.no_grad():
+        meta_inputs = to_meta(input_shape)
+        # Run on a meta copy of the weights so nothing real is touched.
+        saved = {}
+        for module in layer.modules():
+            if isinstance(module, Layer):
+                for name in module._weight_infos:
+                    saved[(id(module), name)] = getattr(module, name)
+        try:
+            for module in layer.modules():
+                if isinstance(module, Layer):
+                    for name in module._weight_infos:
+                        value = getattr(module, name)
+                        meta = torch.empty_like(value, device="meta")
+                        if isinstance(value, nn.Parameter):
+                            module._parameters[name] = nn.Parameter(meta, requires_grad=False)
+                        else:
+                            module._buffers[name] = meta
+            was_training = meta_layer.training
+            meta_layer.eval()
+            out = meta_layer(meta_inputs)
+            meta_layer.train(was_training)
+        finally:
+            for module in layer.modules():
+                if isinstance(module, Layer):
+                    for name in module._weight_infos:
+                        value = saved[(id(module), name)]
+                        if isinstance(value, nn.Parameter):
+                            module._parameters[name] = value
+                        else:
+                            module._buffers[name] = value
+    flat_in = input_shape if _is_shape(tuple(input_shape)) else input_shape[0]
+    batch_unknown = len(flat_in) > 0 and flat_in[0] is None
+
+    def to_shape(t):
+        if isinstance(t, torch.Tensor):
+            dims = list(t.shape)
+            if batch_unknown and dims:
+                dims[0] = None
+            # Non-batch dims equal to the placeholder came from unknown input dims.
+            unknown = unknown_axes(flat_in) - {0}
+            return tuple(None if (d == placeholder and unknown and i > 0) else d for i, d in enumerate(dims))
+        return [to_shape(x) for x in t]
+
+    return to_shape(out)

@@ -1,0 +1,3 @@
+from .dense import Dense
+
+__all__ = ["Dense"]

@@ -1,0 +1,129 @@
+"""`Dense`: y = activation(x @ kernel + bias) over the last axis, Keras' `(in, out)` kernel layout."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ... import activations, constraints, initializers, regularizers
+from ..base import InputSpec, Layer
+
+
+class Dense(Layer):
+    """Keras `Dense`. The kernel is stored as Keras lays it out, `(in_features, units)`;
+    `F.linear` takes its transpose as a free view, so no copy is made on the hot path.
+
+    LoRA (`lora_rank`): effective kernel = kernel + (lora_alpha / lora_rank) * A @ B, with the base
+    kernel frozen. Keras 3.15 ignores a constructor `lora_alpha` (it always uses lora_rank); we honour
+    it as documented (README, "Deviations").
+    """
+
+    supports_masking = True
+
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        lora_rank=None,
+        lora_alpha=None,
+        quantization_config=None,
+        **kwargs,
+    ):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+            raise self._arg_error("units", "must be a positive integer", units)
+        if lora_rank is not None and (isinstance(lora_rank, bool) or not isinstance(lora_rank, int) or lora_rank <= 0):
+            raise self._arg_error("lora_rank", "must be None or a positive integer", lora_rank)
+        if quantization_config is not None:
+            raise self._arg_error("quantization_config", "is not supported (quantized Dense is out of scope)", quantization_config)
+        self.units = units
+        self.activation = self._resolve(activations.get, "activation", activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = self._resolve(initializers.get, "kernel_initializer", kernel_initializer)
+        self.bias_initializer = self._resolve(initializers.get, "bias_initializer", bias_initializer)
+        self.kernel_regularizer = self._resolve(regularizers.get, "kernel_regularizer", kernel_regularizer)
+        self.bias_regularizer = self._resolve(regularizers.get, "bias_regularizer", bias_regularizer)
+        self.kernel_constraint = self._resolve(constraints.get, "kernel_constraint", kernel_constraint)
+        self.bias_constraint = self._resolve(constraints.get, "bias_constraint", bias_constraint)
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+        self.input_spec = InputSpec(min_ndim=2)
+
+    def build(self, input_shape):
+        in_features = input_shape[-1]
+        if in_features is None:
+            raise ValueError(f"Dense ({self.name!r}): the last axis of the input must be known to build; got {input_shape}")
+        self.add_weight("kernel", (in_features, self.units), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer,
+                            regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: in_features})
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, self.lora_alpha)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        if self.kernel_constraint is not None:
+            raise ValueError(f"Dense ({self.name!r}): LoRA is incompatible with `kernel_constraint`; remove it to enable LoRA")
+        if not self.built:
+            raise ValueError(f"Dense ({self.name!r}): cannot enable LoRA on a layer that isn't yet built")
+        if self.lora_enabled:
+            raise ValueError(f"Dense ({self.name!r}): LoRA is already enabled; this can only be done once per layer")
+        in_features = self._weight_infos["kernel"].keras_shape[0]
+        self._pending_device = self.kernel.device
+        self.add_weight("lora_kernel_a", (in_features, rank), a_initializer, dtype=torch.float32,
+                        regularizer=self.kernel_regularizer)
+        self.add_weight("lora_kernel_b", (rank, self.units), b_initializer, dtype=torch.float32,
+                        regularizer=self.kernel_regularizer)
+        self._pending_device = None
+        self.kernel.requires_grad_(False)
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def _weight_trainable(self, info):
+        return not (self.lora_enabled and info.name == "kernel")
+
+    def effective_kernel(self) -> torch.Tensor:
+        if not self.lora_enabled:
+            return self.kernel
+        delta = (self.lora_alpha / self.lora_rank) * (self.lora_kernel_a @ self.lora_kernel_b)
+        return self.kernel + delta.to(self.kernel.dtype)
+
+    def forward(self, inputs, training=None):
+        outputs = F.linear(inputs, self.effective_kernel().T, self.bias)
+        return self.add_activity_loss(self.activation(outputs))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)[:-1] + (self.units,)
+
+    def get_config(self):
+        config = {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
+        }
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
+        return config

@@ -1,0 +1,1 @@
+"""Pure tensor functions shared by layers (TF SAME padding, masks, moments)."""
