@@ -310,14 +310,19 @@ class Layer(nn.Module):
                 f"or run one forward pass before `{what}`"
             )
 
-    def _build_from_inputs(self, inputs) -> None:
-        first = _first_tensor(inputs)
+    def _build_from_inputs(self, args: tuple, kwargs: dict) -> None:
+        """Build from the first call's arguments. Default: `build(shape of the first argument)`;
+        layers whose `build` takes several shapes (MultiHeadAttention) override `_build_shapes`."""
+        first = _first_tensor(args)
         self._pending_device = first.device if first is not None else None
         try:
-            self.build(_shapes_of(inputs))
+            self.build(*self._build_shapes(args, kwargs))
         finally:
             self._pending_device = None
         self.built = True
+
+    def _build_shapes(self, args: tuple, kwargs: dict) -> tuple:
+        return (_shapes_of(args[0]),)
 
     @staticmethod
     def _pre_forward(module: "Layer", args: tuple, kwargs: dict):
@@ -326,7 +331,7 @@ class Layer(nn.Module):
         inputs = args[0]
         module._check_input_type(inputs)
         if not module.built:
-            module._build_from_inputs(inputs)
+            module._build_from_inputs(args, kwargs)
         module._check_input_spec(inputs)
         cast = module._autocast_inputs(inputs)
         if cast is inputs:

@@ -1,0 +1,39 @@
+"""Validation of the constructor arguments many layers share (data_format, int tuples, padding),
+with errors that name the layer and the argument, as Keras' `argument_validation` does."""
+
+from __future__ import annotations
+
+from .base import Layer
+
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def standardize_data_format(layer: Layer, value) -> str:
+    """None -> "channels_last" (Keras' default `image_data_format`); else validated, lower-cased."""
+    if value is None:
+        return "channels_last"
+    if not isinstance(value, str) or value.lower() not in DATA_FORMATS:
+        raise layer._arg_error("data_format", f"must be one of {DATA_FORMATS}", value)
+    return value.lower()
+
+
+def standardize_tuple(layer: Layer, value, n: int, name: str, *, allow_zero: bool = False) -> tuple:
+    """An int or an n-sequence of ints -> n-tuple of positive (or non-negative) ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        values = (value,) * n
+    elif isinstance(value, (list, tuple)) and len(value) == n:
+        values = tuple(value)
+    else:
+        raise layer._arg_error(name, f"must be an int or a tuple of {n} ints", value)
+    low = 0 if allow_zero else 1
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < low for v in values):
+        kind = "non-negative" if allow_zero else "positive"
+        raise layer._arg_error(name, f"must contain only {kind} integers", value)
+    return values
+
+
+def standardize_padding(layer: Layer, value, *, allow_causal: bool = False) -> str:
+    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
+    if not isinstance(value, str) or value.lower() not in allowed:
+        raise layer._arg_error("padding", f"must be one of {allowed}", value)
+    return value.lower()
