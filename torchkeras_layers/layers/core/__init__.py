@@ -1,3 +1,7 @@
+from .activation import Activation
 from .dense import Dense
+from .dropout import Dropout
+from .input_layer import Input, InputLayer
+from .lambda_layer import Lambda
 
-__all__ = ["Dense"]
+__all__ = ["Activation", "Dense", "Dropout", "Input", "InputLayer", "Lambda"]

@@ -1,0 +1,87 @@
+"""`InputLayer` / `Input`: the declared input of a model. As a module it validates and casts."""
+
+from __future__ import annotations
+
+import torch
+
+from ...dtypes import DTypePolicy, dtype_name
+from ..base import Layer
+
+
+class InputLayer(Layer):
+    """Keras `InputLayer` (and `keras.Input`): `shape` excludes the batch axis, `batch_shape` includes it.
+
+    Called on a tensor it checks the rank and every static dimension (ValueError naming the layer),
+    casts to `dtype` (float data fed to an int input is truncated, as in Keras), and densifies a torch
+    sparse tensor unless `sparse=True`.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+                 name=None, tensor=None, optional=False, input_tensor=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        cls = type(self).__name__
+        tensor = tensor if tensor is not None else input_tensor
+        if tensor is not None:
+            raise ValueError(f"{cls}: argument `tensor` must be a KerasTensor, which does not exist in PyTorch; "
+                             f"pass `shape`/`batch_shape` instead (received {type(tensor).__name__})")
+        if shape is not None and batch_shape is not None:
+            raise ValueError(f"{cls}: you cannot pass both `shape` and `batch_shape` at the same time")
+        if batch_size is not None and batch_shape is not None:
+            raise ValueError(f"{cls}: you cannot pass both `batch_size` and `batch_shape` at the same time")
+        if shape is None and batch_shape is None:
+            raise ValueError(f"{cls}: you must pass a `shape` argument (or `batch_shape`)")
+        if shape is not None:
+            if not isinstance(shape, (tuple, list, torch.Size)):
+                raise ValueError(f"{cls}: argument `shape` must be a tuple or list; cannot convert {shape!r} to a shape")
+            batch_shape = (batch_size,) + tuple(shape)
+        if not isinstance(batch_shape, (tuple, list, torch.Size)):
+            raise ValueError(f"{cls}: argument `batch_shape` must be a tuple or list; received {batch_shape!r}")
+        for d in batch_shape:
+            if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 0):
+                raise ValueError(f"{cls}: dimensions must be non-negative ints or None; received shape {tuple(batch_shape)}")
+        if ragged:
+            raise ValueError(f"{cls}: argument `ragged=True` is TensorFlow-only; PyTorch has no ragged tensors")
+        self.batch_shape = tuple(batch_shape)
+        self.input_dtype = DTypePolicy.get(dtype, layer=cls).variable_dtype if not isinstance(dtype, torch.dtype) else dtype
+        self.sparse = bool(sparse)
+        self.ragged = False
+        self.optional = bool(optional)
+        self.built = True
+
+    @property
+    def shape(self) -> tuple:
+        return self.batch_shape
+
+    def forward(self, inputs):
+        if inputs is None:
+            if self.optional:
+                return None
+            raise ValueError(f"{type(self).__name__} ({self.name!r}): received None for a non-optional input")
+        if inputs.is_sparse and not self.sparse:
+            inputs = inputs.to_dense()
+        if inputs.dim() != len(self.batch_shape):
+            raise ValueError(
+                f"{type(self).__name__} ({self.name!r}): expected an input of rank {len(self.batch_shape)} "
+                f"(shape {self.batch_shape}), received shape {tuple(inputs.shape)}"
+            )
+        for axis, (expected, got) in enumerate(zip(self.batch_shape, inputs.shape)):
+            if expected is not None and expected != got:
+                raise ValueError(
+                    f"{type(self).__name__} ({self.name!r}): expected shape {self.batch_shape}, received "
+                    f"{tuple(inputs.shape)} (axis {axis}: expected {expected}, got {got})"
+                )
+        return inputs if inputs.dtype == self.input_dtype else inputs.to(self.input_dtype)
+
+    def _check_input_type(self, inputs) -> None:
+        if inputs is not None and not isinstance(inputs, torch.Tensor):
+            raise TypeError(f"{type(self).__name__}: inputs must be a torch.Tensor, received {type(inputs).__name__}")
+
+    def compute_output_shape(self, input_shape=None):
+        return self.batch_shape
+
+    def get_config(self):
+        return {"batch_shape": self.batch_shape, "dtype": dtype_name(self.input_dtype), "sparse": self.sparse,
+                "ragged": False, "name": self.name, "optional": self.optional}
+
+
+Input = InputLayer
