@@ -135,7 +135,7 @@ def reference_config(spec: LayerSpec, module, reference: str) -> dict:
 
 def build_keras(spec: LayerSpec, sample: Sample, module, args, kwargs, copy_weights: bool = True):
     """The reference layer from our config, built, with our weights copied in (or the reverse)."""
-    layer = spec.keras_cls(sample.reference).from_config(reference_config(spec, module, sample.reference))
+    layer = spec.keras_from_config(reference_config(spec, module, sample.reference), sample.reference)
     if spec.keras_build is not None:
         spec.keras_build(layer, args, kwargs)
     else:
@@ -193,6 +193,7 @@ def keras_step(layer, args, kwargs, training, cotangents, want_grad):
     kwargs_tf = to_tf(kwargs)
     if training is not None:
         kwargs_tf["training"] = training
+    _attach_implicit_masks(layer, args_tf, kwargs_tf)
     wrt_inputs = [t for t in flat_tensors(args_tf) if t.dtype.is_floating]
     with tf.GradientTape(persistent=True) as tape:
         for t in wrt_inputs:
@@ -209,6 +210,21 @@ def keras_step(layer, args, kwargs, training, cotangents, want_grad):
         result["input_grads"] = [np.asarray(g) for g in grads[:n]]
         result["weight_grads"] = [np.asarray(g) for g in grads[n:]]
     return result
+
+
+def _attach_implicit_masks(layer, args_tf, kwargs_tf):
+    """Keras layers whose `call` has no `mask` argument (merges, ...) read masks from the inputs'
+    `_keras_mask` attribute; ours take them explicitly. Attach them so both see the same masks."""
+    import inspect
+
+    if "mask" not in kwargs_tf or "mask" in inspect.signature(layer.call).parameters:
+        return
+    masks = kwargs_tf.pop("mask")
+    inputs = args_tf[0] if isinstance(args_tf[0], (list, tuple)) else [args_tf[0]]
+    masks = masks if isinstance(masks, (list, tuple)) else [masks]
+    for tensor, mask in zip(inputs, masks):
+        if mask is not None:
+            tensor._keras_mask = mask
 
 
 def run_sample(spec: LayerSpec, sample: Sample, dtype: str = "float32", *, seed: int = 0,

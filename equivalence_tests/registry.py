@@ -82,6 +82,13 @@ class LayerSpec:
     bad_inputs: list[BadInput] = field(default_factory=list)
     keras_build: Callable | None = None  # (keras_layer, args, kwargs) -> None, when a plain call can't build it
     keras_config: Callable[[dict, str], dict] | None = None  # (our config, reference) -> the reference's config
+    from_config_kwargs: dict = field(default_factory=dict)  # extra from_config arguments for both (custom_objects)
+
+    def module_from_config(self, config: dict):
+        return self.cls.from_config(config, **self.from_config_kwargs)
+
+    def keras_from_config(self, config: dict, reference: str = "keras"):
+        return self.keras_cls(reference).from_config(config, **self.from_config_kwargs)
 
     @property
     def cls(self) -> type:

@@ -35,9 +35,9 @@ def test_config_round_trip(spec):
         args, kwargs = make_call(sample, rng, "float32")
         module = build_module(spec, sample, "float32", args, kwargs)
         config = module.get_config()
-        keras_layer = spec.keras_cls().from_config(reference_config(spec, module, "keras"))
+        keras_layer = spec.keras_from_config(reference_config(spec, module, "keras"))
         assert _normalized(keras_layer.get_config()) == _normalized(config), f"{spec.name}: Keras rebuilds a different config"
-        again = spec.cls.from_config(keras_layer.get_config())
+        again = spec.module_from_config(keras_layer.get_config())
         assert _normalized(again.get_config()) == _normalized(config)
 
 

@@ -66,7 +66,13 @@ def sparse_plus(x):
 
 
 def sparse_sigmoid(x):
-    return torch.clamp((x + 1) / 2, 0.0, 1.0)
+    # Written like Keras (tf.where), so the gradient at the kinks x = +-1 is 0 as in Keras.
+    return torch.where(x <= -1, torch.zeros_like(x), torch.where(x >= 1, torch.ones_like(x), 0.5 * (x + 1)))
+
+
+def hard_tanh(x):
+    # torch.clamp, not F.hardtanh: like tf.clip_by_value it passes the gradient at x = +-1.
+    return torch.clamp(x, -1.0, 1.0)
 
 
 def squareplus(x):
@@ -108,7 +114,7 @@ ACTIVATIONS: dict[str, Callable] = {
     "mish": F.mish,
     "log_sigmoid": F.logsigmoid,
     "glu": glu,
-    "hard_tanh": F.hardtanh,
+    "hard_tanh": hard_tanh,
     "hard_shrink": hard_shrink,
     "soft_shrink": soft_shrink,
     "tanh_shrink": F.tanhshrink,

@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from .ops.normalize import l2_normalize
 from ._serialization import KerasObject, registry, resolve, serialize as _serialize
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "get", "serialize"]
@@ -76,8 +77,7 @@ class OrthogonalRegularizer(Regularizer):
         if x.dim() != 2:
             raise ValueError(f"Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape={tuple(x.shape)}")
         x = x if self.mode == "rows" else x.T
-        # Keras' `normalize`: x / max(||x||, eps) with eps = 1e-12 on squared norm (l2_normalize).
-        x = x * torch.rsqrt(torch.clamp(x.square().sum(1, keepdim=True), min=1e-12))
+        x = l2_normalize(x, dim=1)
         product = x @ x.T
         size = x.shape[0]
         off_diagonal = product * (1.0 - torch.eye(size, dtype=x.dtype, device=x.device))

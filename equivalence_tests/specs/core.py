@@ -1,4 +1,4 @@
-"""Core layers: Dense (Input, Activation, Dropout, Lambda follow)."""
+"""Core layers: Dense, Activation, Dropout, Lambda (Input: see test_input_layer.py; Keras' InputLayer is not callable)."""
 
 from __future__ import annotations
 
@@ -83,4 +83,114 @@ DENSE = LayerSpec(
     ],
 )
 
-SPECS = [DENSE]
+def _layer(name):
+    def get():
+        from torchkeras_layers import layers
+
+        return getattr(layers, name)
+
+    return get
+
+
+def _activation_sample(rng) -> Sample:
+    shape = tuple(int(d) for d in rng.integers(1, 5, size=int(rng.integers(2, 5))))
+    shape = shape[:-1] + (2 * shape[-1],)  # even last axis for glu
+    return Sample({"activation": str(rng.choice(ACTIVATION_NAMES))}, shape)
+
+
+ACTIVATION = LayerSpec(
+    name="Activation",
+    module=_layer("Activation"),
+    samples=[Sample({"activation": name}, (3, 4, 6), id=name) for name in ACTIVATION_NAMES]
+    + [
+        # Boundary values of the piecewise activations (+-0.5, +-1, +-3, 6) included.
+        Sample({"activation": name}, None, make_inputs=lambda rng: ([np.linspace(-7, 7, 57).reshape(3, 19)], {}), id=f"{name}-boundaries")
+        for name in ["relu6", "hard_sigmoid", "hard_silu", "hard_tanh", "hard_shrink", "soft_shrink", "sparse_plus", "sparse_sigmoid", "leaky_relu"]
+    ]
+    + [Sample({"activation": "sparsemax"}, (4, 7), reference=lambda c, a, k, w: numpy_refs.sparsemax(a[0]), id="sparsemax-vs-numpy"),
+       Sample({"activation": None}, (2, 3), id="None-is-linear")],
+    sampler=_activation_sample,
+    bad_configs=[({"activation": "nope"}, "unknown-name"), ({"activation": 3}, "not-callable")],
+)
+
+
+def _dropout_sample(rng) -> Sample:
+    shape = tuple(int(d) for d in rng.integers(1, 5, size=int(rng.integers(2, 5))))
+    noise = tuple(None if rng.random() < 0.5 else (1 if rng.random() < 0.5 else d) for d in shape)
+    rate = float(rng.choice([0.0, 0.1, 0.5, 0.9]))
+    return Sample({"rate": rate, "noise_shape": noise if rng.random() < 0.5 else None, "seed": int(rng.integers(0, 100))},
+                  shape, training=False)
+
+
+DROPOUT = LayerSpec(
+    name="Dropout",
+    module=_layer("Dropout"),
+    samples=[
+        # Random streams differ between frameworks: training-mode numerics are checked only where they
+        # are deterministic (rate 0 and 1); the keep rate is checked statistically in tests/.
+        Sample({"rate": 0.5}, (4, 5), training=False, id="inference-identity"),
+        Sample({"rate": 0.5}, (4, 5), id="default-call"),
+        Sample({"rate": 0.0}, (4, 5), training=True, id="rate0-training"),
+        Sample({"rate": 1.0}, (4, 5), training=True, id="rate1-training-zeros"),
+        Sample({"rate": 0.3, "noise_shape": (None, 1, 5)}, (2, 3, 5), training=False, id="noise-shape"),
+        Sample({"rate": 0.3, "seed": 7}, (2, 3, 5), training=False, id="seeded"),
+    ],
+    sampler=_dropout_sample,
+    bad_configs=[({"rate": -0.1}, "negative-rate"), ({"rate": 1.5}, "rate>1")],
+    bad_inputs=[BadInput({"rate": 0.5, "noise_shape": (None, 2)}, None, (3, 4), call_kwargs={"training": True},
+                         keras_rejects=True, id="noise-shape-mismatch")],
+)
+
+
+def times_two_plus_one(x):
+    return x * 2 + 1
+
+
+def scaled_shift(x, scale, shift=0.0):
+    return x * scale + shift
+
+
+def halve_in_training(x, training):
+    return x * 0.5 if training else x
+
+
+def first_feature_half(x):
+    return x[..., : x.shape[-1] // 2]
+
+
+def pass_mask(inputs, mask):
+    return mask
+
+
+def _lambda_sample(rng) -> Sample:
+    shape = tuple(int(d) for d in rng.integers(1, 5, size=int(rng.integers(2, 5))))
+    choice = int(rng.integers(3))
+    if choice == 0:
+        return Sample({"function": times_two_plus_one}, shape)
+    if choice == 1:
+        return Sample({"function": scaled_shift, "arguments": {"scale": float(rng.normal()), "shift": float(rng.normal())}}, shape)
+    return Sample({"function": halve_in_training}, shape, training=bool(rng.integers(2)))
+
+
+LAMBDA = LayerSpec(
+    name="Lambda",
+    module=_layer("Lambda"),
+    samples=[
+        Sample({"function": times_two_plus_one}, (3, 4)),
+        Sample({"function": scaled_shift, "arguments": {"scale": 3.0}}, (2, 3, 4), id="arguments"),
+        Sample({"function": halve_in_training}, (2, 3), training=True, id="training-forwarded"),
+        Sample({"function": halve_in_training}, (2, 3), training=False, id="inference"),
+        Sample({"function": first_feature_half, "output_shape": (2,)}, (3, 4), id="output-shape"),
+        # Keras 3.15 bug: Lambda.from_config never deserialises `mask`, so the rebuilt layer's mask is
+        # the config dict; keras_setup restores the function on the Keras side (ours deserialises it).
+        Sample({"function": times_two_plus_one, "mask": pass_mask}, (2, 3, 4),
+               call_kwargs={"mask": np.array([[True, False, True], [False, False, True]])},
+               keras_setup=lambda layer: setattr(layer, "mask", pass_mask), id="mask-callable"),
+    ],
+    sampler=_lambda_sample,
+    bad_configs=[({"function": 3}, "not-callable")],
+    # Keras' config keeps only a named function's name; both sides resolve it through custom_objects.
+    from_config_kwargs={"custom_objects": {f.__name__: f for f in (times_two_plus_one, scaled_shift, halve_in_training, first_feature_half, pass_mask)}},
+)
+
+SPECS = [DENSE, ACTIVATION, DROPOUT, LAMBDA]

@@ -57,7 +57,7 @@ class Dropout(Layer):
         if not self.resolve_training(training) or self.rate == 0.0:
             return inputs
         if self.rate == 1.0:
-            return torch.zeros_like(inputs)
+            return inputs * 0.0  # zeros that still carry a (zero) gradient, as in Keras
         seeded = self.seed is not None and not torch.compiler.is_compiling()
         if self.noise_shape is None and not seeded:
             return F.dropout(inputs, self.rate, training=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib
 import inspect
 import marshal
 import types
@@ -68,26 +67,28 @@ class Lambda(Layer):
         return config
 
     @classmethod
-    def from_config(cls, config, safe_mode=True):
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
+        """Like Keras: named functions are looked up in `custom_objects` (Keras' config keeps only the
+        name); Python lambdas need `safe_mode=False`."""
         config = dict(config)
         for key in ("function", "output_shape", "mask"):
             if isinstance(config.get(key), dict):
-                config[key] = _deserialize_function(config[key], safe_mode)
+                config[key] = _deserialize_function(config[key], safe_mode, custom_objects or {})
         if isinstance(config.get("output_shape"), list):
             config["output_shape"] = tuple(config["output_shape"])
         return cls(**config)
 
 
 def _serialize_function(fn):
-    """Keras' format: Python lambdas as marshalled code (`__lambda__`), named functions by module + name."""
+    """Keras' format: Python lambdas as marshalled code (`__lambda__`), named functions by name only."""
     if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
         code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
         closure = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
         return {"class_name": "__lambda__", "config": {"code": code, "defaults": fn.__defaults__, "closure": closure}}
-    return {"module": fn.__module__, "class_name": "function", "config": fn.__name__, "registered_name": fn.__name__}
+    return {"module": "builtins", "class_name": "function", "config": fn.__name__, "registered_name": "function"}
 
 
-def _deserialize_function(config: dict, safe_mode: bool):
+def _deserialize_function(config: dict, safe_mode: bool, custom_objects: dict):
     if config.get("class_name") == "__lambda__":
         if safe_mode:
             raise ValueError(
@@ -100,5 +101,8 @@ def _deserialize_function(config: dict, safe_mode: bool):
         defaults = tuple(inner["defaults"]) if inner.get("defaults") else None
         return types.FunctionType(code, globals(), None, defaults, closure)
     if config.get("class_name") == "function":
-        return getattr(importlib.import_module(config["module"]), config["config"])
+        name = config["config"]
+        if name in custom_objects:
+            return custom_objects[name]
+        raise ValueError(f"Lambda: could not locate function {name!r}; pass custom_objects={{{name!r}: fn}} to from_config")
     raise ValueError(f"Lambda: cannot deserialize function config {config!r}")
