@@ -24,3 +24,38 @@ def dense_sparsemax(config, args, kwargs, weights):
     x = args[0].astype(np.float64)
     y = x @ weights[0] + (weights[1] if config.get("use_bias", True) else 0.0)
     return sparsemax(y)
+
+
+def keras_add_takes_bias_add_path(shape1, shape2) -> bool:
+    """True where Keras 3.15's TF `ops.add(x1, x2)` silently computes the wrong thing.
+
+    keras/src/backend/tensorflow/numpy.py::add rewrites the sum as `tf.nn.bias_add` whenever x2
+    squeezes to one non-1 axis whose size equals x1.shape[1] or x1.shape[-1] — without checking
+    that this is the axis x2 varies along. E.g. (2, 2, 1) + (2, 1, 1) adds x2 along axis 1 instead of
+    the batch axis. Repro: keras.ops.add(ones((2,2,1)), [[[0.]],[[1.]]]) != numpy's sum.
+    """
+    varying = [i for i, d in enumerate(shape2) if d != 1]
+    if len(varying) != 1 or len(shape1) < 2:
+        return False
+    size = shape2[varying[0]]
+    if size not in (shape1[1], shape1[-1]):
+        return False
+    bias_axis = len(shape1) - 1 if shape1[-1] == size else 1
+    # bias_add broadcasts the squeezed vector along `bias_axis`, i.e. aligned to x1's axis `bias_axis`.
+    return varying[0] + (len(shape1) - len(shape2)) != bias_axis
+
+
+def elementwise_merge(op: str):
+    """Keras' documented merge semantics (no masks): rank broadcast after the batch axis, then numpy."""
+
+    def ref(config, args, kwargs, weights):
+        tensors = [np.asarray(t, np.float64) for t in args[0]]
+        rank = max(t.ndim for t in tensors)
+        tensors = [t.reshape(t.shape[:1] + (1,) * (rank - t.ndim) + t.shape[1:]) for t in tensors]
+        if op == "add":
+            return sum(tensors[1:], tensors[0])
+        if op == "average":
+            return sum(tensors[1:], tensors[0]) / len(tensors)
+        raise ValueError(op)
+
+    return ref

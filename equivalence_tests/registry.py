@@ -55,7 +55,7 @@ class Sample:
     def label(self) -> str:
         if self.id:
             return self.id
-        parts = [f"{k}={v}" for k, v in self.config.items() if not isinstance(v, dict)]
+        parts = [f"{k}={getattr(v, '__name__', v)}" for k, v in self.config.items() if not isinstance(v, dict)]
         return ",".join(parts)[:80] or "default"
 
 

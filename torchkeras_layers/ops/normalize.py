@@ -6,5 +6,6 @@ EPSILON = 1e-7  # keras.backend.epsilon()
 
 
 def l2_normalize(x: torch.Tensor, dim, epsilon: float = EPSILON) -> torch.Tensor:
-    inv_norm = torch.rsqrt(x.square().sum(dim=dim, keepdim=True))
-    return x * torch.clamp(inv_norm, max=1.0 / epsilon)
+    # min(rsqrt(s), 1/eps) == rsqrt(max(s, eps^2)) since rsqrt decreases; clamping *before* rsqrt keeps
+    # the gradient finite for an all-zero vector (rsqrt(0) = inf would give 0 * inf = NaN), as Keras' is.
+    return x * torch.rsqrt(torch.clamp(x.square().sum(dim=dim, keepdim=True), min=epsilon * epsilon))

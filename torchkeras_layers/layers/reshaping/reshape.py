@@ -14,9 +14,9 @@ class Reshape(Layer):
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(target_shape, (tuple, list)) or any(
-            isinstance(d, bool) or not isinstance(d, int) or (d < 1 and d != -1) for d in target_shape
+            isinstance(d, bool) or not isinstance(d, int) or (d < 0 and d != -1) for d in target_shape
         ):
-            raise self._arg_error("target_shape", "must be a tuple of positive ints with at most one -1", target_shape)
+            raise self._arg_error("target_shape", "must be a tuple of non-negative ints with at most one -1", target_shape)
         if list(target_shape).count(-1) > 1:
             raise self._arg_error("target_shape", "can contain at most one -1", target_shape)
         self.target_shape = tuple(target_shape)
