@@ -1,1 +1,3 @@
-__all__: list[str] = []
+from .batch_normalization import BatchNormalization
+
+__all__ = ["BatchNormalization"]
