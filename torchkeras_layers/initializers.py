@@ -74,7 +74,8 @@ class Identity(Initializer):
         return self.gain * torch.eye(*shape, dtype=dtype, device=device)
 
     def get_config(self):
-        return {"gain": self.gain}
+        # Keras 3.15's Identity.get_config() is {} (it drops `gain`); emit gain only when it matters.
+        return {} if self.gain == 1.0 else {"gain": self.gain}
 
 
 class RandomInitializer(Initializer):
