@@ -1,0 +1,40 @@
+"""`AveragePooling1D/2D/3D`: the mean of each window over its *real* cells (TF SAME never counts
+padding; torch's `count_include_pad=False` is used only where TF's padding is symmetric)."""
+
+from __future__ import annotations
+
+from ...ops.pooling import avg_pool
+from .base_pooling import BasePooling
+
+
+class _AveragePooling(BasePooling):
+    def _pool(self, x, pads):
+        return avg_pool(x, self._op_pool_size, self._op_strides, pads)
+
+
+class AveragePooling1D(_AveragePooling):
+    """Keras `AveragePooling1D(pool_size, strides=None, padding="valid", data_format=None)`; like Keras,
+    `pool_size` has no default."""
+
+    rank = 1
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
+class AveragePooling2D(_AveragePooling):
+    """Keras `AveragePooling2D(pool_size, strides=None, padding="valid", data_format=None)`."""
+
+    rank = 2
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
+class AveragePooling3D(_AveragePooling):
+    """Keras `AveragePooling3D(pool_size, strides=None, padding="valid", data_format=None)`."""
+
+    rank = 3
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
