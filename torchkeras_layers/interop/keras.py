@@ -1,14 +1,28 @@
-"""`from_keras` / `to_keras`: the same layer, config and weights in the other framework.
+"""`from_keras` / `to_keras`: the same layer or model, config and weights, in the other framework.
 
 Keras is imported here, lazily, never at `import torchkeras_layers` time.
+
+* A Keras layer <-> our layer; a `keras.Sequential` <-> `tkl.Sequential`; a functional `keras.Model`
+  <-> `tkl.Model` (the same graph as an explicit node list). Conversion goes through the Keras config
+  (which both sides read and write), then copies the weights layer by layer, by layer name.
+* `from_keras("model.keras")` loads a saved model; `from_keras("w.weights.h5", model=m)` loads a
+  weights file into `m` (ours or a Keras model) and returns our module.
+* Layers without an equivalent: `NotImplementedError` listing every one (name and class), nested
+  models included, before anything is built.
 """
 
 from __future__ import annotations
 
+import os
+
 from ..layers.base import Layer
+from ..models.base import deserialize_layer, unsupported_layers, unsupported_message
+
+__all__ = ["from_keras", "to_keras", "load_keras_weights"]
 
 
 def _keras():
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras
 
     return keras
@@ -23,25 +37,124 @@ def _our_class(keras_class_name: str) -> type:
     return cls
 
 
-def from_keras(obj):
-    """A Keras layer (built or not) -> our module with the same config and weights."""
+# ---------------------------------------------------------------------------- Keras -> ours
+def from_keras(obj, *, model=None):
+    """A Keras layer or model (or a `.keras` / `.h5` file path) -> our module with the same config and weights.
+
+    `obj` may also be a `.weights.h5` path; then `model` (our module, or a Keras model of the same
+    architecture) says what the weights belong to, and the loaded module is returned.
+    """
+    if isinstance(obj, (str, os.PathLike)):
+        return _from_path(os.fspath(obj), model)
+    keras = _keras()
+    if isinstance(obj, keras.Model):
+        return _model_from_keras(obj, keras)
+    if not isinstance(obj, keras.layers.Layer):
+        raise TypeError(f"from_keras: expected a Keras layer or model, or a path to a .keras / .weights.h5 file; "
+                        f"received {type(obj).__name__}")
+    return _layer_from_keras(obj)
+
+
+def _from_path(path: str, model):
+    keras = _keras()
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"from_keras: no such file: {path!r}")
+    if path.endswith(".weights.h5"):
+        if model is None:
+            raise ValueError(f"from_keras: {path!r} holds weights only; pass the architecture as `model=` "
+                             "(a torchkeras_layers module or a Keras model)")
+        module = model if isinstance(model, Layer) else from_keras(model)
+        load_keras_weights(module, path)
+        return module
+    if model is not None:
+        raise ValueError(f"from_keras: `model=` is only used with a .weights.h5 file; received a path {path!r}")
+    if path.endswith((".keras", ".h5", ".hdf5")):
+        return from_keras(keras.saving.load_model(path, compile=False))
+    raise ValueError(f"from_keras: unrecognised file type {path!r}; expected .keras, .h5 or .weights.h5")
+
+
+def _live_config(layer) -> dict:
+    """Config entries that Keras' config cannot carry: a Lambda's Python functions (by name only)."""
+    if type(layer).__name__ != "Lambda":
+        return {}
+    live = {"function": layer.function}
+    if callable(getattr(layer, "_output_shape", None)):
+        live["output_shape"] = layer._output_shape
+    if callable(getattr(layer, "mask", None)):
+        live["mask"] = layer.mask
+    return live
+
+
+def _live_overrides(keras_model) -> dict:
+    found = {}
+    for layer in keras_model._flatten_layers(include_self=False, recursive=True):
+        live = _live_config(layer)
+        if live:
+            found[layer.name] = live
+    return found
+
+
+def _layer_from_keras(obj):
     cls = _our_class(type(obj).__name__)
-    module = cls.from_config(obj.get_config())
-    if obj.built:
-        module.build(_keras_build_shape(obj))
-        if obj.weights:
-            module.set_weights(obj.get_weights())
+    module = cls.from_config({**obj.get_config(), **_live_config(obj)})
+    if obj.built and not module.built:
+        args = _keras_build_args(obj, module)
+        if args is not None:
+            module.build(*args)
+        elif obj.weights:
+            raise ValueError(f"from_keras: cannot tell the input shape that {type(obj).__name__} ({obj.name!r}) "
+                             "was built with (it has no build config and was never called symbolically)")
+        module.built = True
+    if obj.weights:
+        module.set_weights(obj.get_weights())
     return module
 
 
-def _keras_build_shape(layer):
+def _model_from_keras(keras_model, keras):
+    from ..models import Model, Sequential
+    from keras.src.models.functional import Functional
+
+    if isinstance(keras_model, keras.Sequential):
+        cls = Sequential
+    elif isinstance(keras_model, Functional):
+        cls = Model
+    else:
+        raise NotImplementedError(
+            f"from_keras: {type(keras_model).__name__} ({keras_model.name!r}) is a subclassed keras.Model; only "
+            "Sequential and functional models can be converted (their graph is in their config)")
+    entry = {"class_name": "Sequential" if cls is Sequential else "Functional", "config": keras_model.get_config()}
+    missing = unsupported_layers(entry)
+    if missing:
+        raise NotImplementedError(f"from_keras({keras_model.name!r}): " + unsupported_message(missing))
+    module = cls.from_config(entry["config"], overrides=_live_overrides(keras_model))
+    if keras_model.built and not module.built and cls is Sequential:
+        # An unbuilt-then-called Keras Sequential has no `build_input_shape` in some versions; build
+        # from the model's input.
+        module.build(tuple(keras_model.inputs[0].shape))
+    copy_weights(keras_model, module)
+    return module
+
+
+def _keras_build_args(layer, module) -> tuple | None:
+    """The shapes Keras built `layer` with, as positional arguments for our `build`; None when Keras
+    does not know them (a layer built in `__init__`, which has no weights to shape)."""
+    import inspect
+
     config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
     if config and "input_shape" in config:
-        return _to_tuple(config["input_shape"])
+        return (_to_tuple(config["input_shape"]),)
     if config and "shapes_dict" in config:
-        shapes = list(config["shapes_dict"].values())
-        return _to_tuple(shapes[0]) if len(shapes) == 1 else [_to_tuple(s) for s in shapes]
-    return _to_tuple(layer.input.shape)
+        shapes = {k: _to_tuple(v) for k, v in config["shapes_dict"].items()}
+        params = list(inspect.signature(module.build).parameters)
+        if set(shapes) <= set(params):
+            last = max(params.index(k) for k in shapes)
+            return tuple(shapes.get(p) for p in params[: last + 1])
+        values = list(shapes.values())
+        return (values[0],) if len(values) == 1 else (values,)
+    try:
+        return (_to_tuple(layer.input.shape),)
+    except (AttributeError, ValueError):
+        return None
 
 
 def _to_tuple(shape):
@@ -50,13 +163,91 @@ def _to_tuple(shape):
     return tuple(shape)
 
 
+# ---------------------------------------------------------------------------- ours -> Keras
 def to_keras(module: Layer):
-    """Our module -> the Keras layer with the same config and (if built) weights."""
+    """Our layer / `Sequential` / `Model` -> the Keras layer or model with the same config and weights
+    (a model can then be saved with `.save("model.keras")`)."""
+    from ..models import Model, Sequential
+
     keras = _keras()
-    cls = getattr(keras.layers, type(module).__name__)
-    layer = cls.from_config(module.get_config())
-    if module.built and module._build_args is not None:
-        layer.build(*module._build_args)
-        if module.keras_weights():
-            layer.set_weights(module.get_weights())
-    return layer
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    # Lambda functions: Keras' config names them (or marshals Python lambdas); hand Keras the live
+    # functions of our own module, which we trust, instead of making it look them up.
+    functions = {}
+    for sub in module.modules():
+        if type(sub).__name__ == "Lambda":
+            for fn in (sub.function, getattr(sub, "_output_shape", None), getattr(sub, "mask", None)):
+                if callable(fn):
+                    functions[fn.__name__] = fn
+    with keras.saving.custom_object_scope(functions), SafeModeScope(False if functions else None):
+        return _to_keras(module, keras)
+
+
+def _to_keras(module, keras):
+    from ..models import Model, Sequential
+
+    if isinstance(module, Sequential):
+        model = keras.Sequential.from_config(module.get_config())
+    elif isinstance(module, Model):
+        model = keras.Model.from_config(module.get_config())
+    elif isinstance(module, Layer):
+        cls = getattr(keras.layers, type(module).__name__)
+        layer = cls.from_config(module.get_config())
+        if module.built and module._build_args is not None:
+            layer.build(*module._build_args)
+            if module.keras_weights():
+                layer.set_weights(module.get_weights())
+        return layer
+    else:
+        raise TypeError(f"to_keras: expected a torchkeras_layers layer or model; received {type(module).__name__}")
+    if module.built:
+        copy_weights(module, model)
+    return model
+
+
+# ---------------------------------------------------------------------------- weights
+def copy_weights(source, target) -> None:
+    """Copy weights layer by layer, matching layers by name (either direction, nested models included).
+
+    Matching by name (not by flat position) keeps a model whose two sides order layers differently
+    (a Keras model with shared layers, say) correct, and names the layer on a mismatch.
+    """
+    source_layers = {layer.name: layer for layer in _layers_of(source)}
+    target_layers = list(_layers_of(target))
+    missing = [layer.name for layer in target_layers if layer.name not in source_layers]
+    if missing:
+        raise ValueError(f"copy_weights: layers {missing} of {target.name!r} have no counterpart in {source.name!r}")
+    for layer in target_layers:
+        weights = source_layers[layer.name].get_weights()
+        if weights or layer.get_weights():
+            try:
+                layer.set_weights(weights)
+            except ValueError as err:
+                raise ValueError(f"copy_weights: layer {layer.name!r}: {err}") from None
+
+
+def _layers_of(model):
+    """The layers of a model (ours or Keras'), without InputLayers."""
+    from ..models import Sequential
+
+    if isinstance(model, Sequential):
+        return list(model.layers)
+    layers = list(model.layers)
+    return [layer for layer in layers if type(layer).__name__ != "InputLayer"]
+
+
+def load_keras_weights(module: Layer, path: str) -> Layer:
+    """Load a Keras `.weights.h5` file (written by `keras_model.save_weights`) into our module."""
+    keras_model = to_keras(module)
+    keras_model.load_weights(path)
+    if hasattr(keras_model, "layers"):
+        copy_weights(keras_model, module)
+    else:
+        module.set_weights(keras_model.get_weights())
+    return module
+
+
+def deserialize(entry: dict) -> Layer:
+    """Our layer/model from a serialised Keras entry (`{"class_name", "config", ...}`)."""
+    return deserialize_layer(entry)

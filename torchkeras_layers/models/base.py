@@ -1,0 +1,283 @@
+"""What `Sequential` and the functional `Model` share: a `Layer` that owns an ordered list of layers.
+
+* Weights: Keras orders a model's weights layer by layer (each layer's trainable, then its
+  non-trainable weights), in the order of the model's layer list; `Container.sublayers` returns that
+  list, so the base `Layer.get_weights`/`set_weights`/`count_params`/`losses` apply unchanged.
+* Calling a layer: Keras passes `training` only to layers whose `call` accepts it, and the mask of the
+  incoming tensor(s) as `mask=` (one tensor argument) or `<arg>_mask=` (several); `CallSignature`
+  records, once per layer, which of those a layer's `forward` accepts, so `forward` does no
+  introspection (and stays `torch.compile(fullgraph=True)`-friendly).
+* Serialisation: `serialize_layer` / `deserialize_layer` write and read Keras' layer entries
+  (`{"module", "class_name", "config", "registered_name", "build_config"}`), including nested models.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..layers.base import Layer, standardize_shape
+from ..layers.core.input_layer import InputLayer
+
+__all__ = ["Container", "CallSignature", "serialize_layer", "deserialize_layer", "unsupported_layers",
+           "to_shape_tuple"]
+
+
+@dataclass(frozen=True)
+class CallSignature:
+    """Which Keras call-context arguments a layer's `forward` takes."""
+
+    training: bool
+    mask: bool
+    mask_args: tuple  # positional/keyword tensor arguments that have a matching `<name>_mask` parameter
+    arg_names: tuple  # forward's parameter names, in order
+
+    @classmethod
+    def of(cls, layer: nn.Module) -> "CallSignature":
+        params = inspect.signature(layer.forward).parameters
+        names = tuple(params)
+        var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        return cls(
+            training="training" in params or var_kw,
+            mask="mask" in params,
+            mask_args=tuple(n for n in names if f"{n}_mask" in params),
+            arg_names=names,
+        )
+
+
+class Container(Layer):
+    """Base of the model classes: a `Layer` whose weights are those of an ordered list of layers."""
+
+    def sublayers(self) -> list[Layer]:
+        # Only the model's own layer list: the base class would descend into a ModuleList and also
+        # collect the sub-layers of each layer (MultiHeadAttention's projections) a second time.
+        return [layer for layer in self.layers if isinstance(layer, Layer)]
+
+    # Subclasses keep their layers in the `nn.ModuleList` `self.layers`, in Keras' weight order.
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Keras `get_layer(name=None, index=None)`."""
+        if (name is None) == (index is None):
+            raise ValueError(f"{type(self).__name__} ({self.name!r}): provide exactly one of `name` or `index`")
+        layers = list(self.layers)
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"{type(self).__name__} ({self.name!r}): was asked to retrieve layer at index "
+                                 f"{index} but model only has {len(layers)} layers")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"{type(self).__name__} ({self.name!r}): no such layer: {name}. "
+                         f"Existing layers are: {[l.name for l in layers]}")
+
+    def summary(self, line_length: int | None = None, positions=None, print_fn=None,
+                show_trainable: bool = False) -> None:
+        """Keras-style table: layer (type), output shape, param # (and connections for graphs)."""
+        from .summary import format_summary
+
+        text = format_summary(self, line_length=line_length, positions=positions, show_trainable=show_trainable)
+        (print_fn or print)(text)
+
+    @property
+    def non_trainable_weights(self):
+        return [t for t, (_, _, info) in zip(self.keras_weight_tensors(), self.keras_weights()) if not info.trainable]
+
+    def compute_mask(self, inputs, mask=None):
+        # The mask of a model's output is produced while running it; `forward_with_mask` returns both.
+        return self.forward_with_mask(inputs, training=False, mask=mask)[1]
+
+    def forward_with_mask(self, inputs, training=None, mask=None):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _apply(self, fn, recurse=True):
+        # `.double()` / `.to(dtype)` must also move the dtype that the model's floating `Input`s cast
+        # their data to, or a float64 model would round its inputs to float32 first.
+        result = super()._apply(fn, recurse)
+        for module in self.modules():
+            if isinstance(module, InputLayer) and module.input_dtype.is_floating_point:
+                probe = fn(torch.empty(0, dtype=module.input_dtype))
+                module.input_dtype = probe.dtype
+        return result
+
+
+# ---------------------------------------------------------------------------- calling one layer
+def call_layer(layer: nn.Module, signature: CallSignature, args: tuple, kwargs: dict, training,
+               arg_masks: tuple = (), kwarg_masks: dict | None = None, n_tensor_args: int | None = None):
+    """Call `layer` as Keras' `Layer.__call__` does inside a model. Returns (outputs, output mask).
+
+    * `training` is passed when it is set and the layer's forward takes it (an explicit
+      `training=` in `kwargs`, recorded in a functional node, wins);
+    * masks (`arg_masks` aligned with `args`, `kwarg_masks` with tensor keyword arguments): with one
+      tensor argument they go to `mask=`; with several, each to its `<argument>_mask=` parameter;
+    * the output mask is `compute_mask(first argument, its mask)` for layers that support masking,
+      else None (Keras drops it).
+    """
+    kwargs = dict(kwargs)
+    kwarg_masks = kwarg_masks or {}
+    if training is not None and signature.training and "training" not in kwargs:
+        kwargs["training"] = training
+    if n_tensor_args is None:
+        n_tensor_args = len(arg_masks) + len(kwarg_masks)
+    if n_tensor_args == 1:
+        only = arg_masks[0] if arg_masks else next(iter(kwarg_masks.values()))
+        if signature.mask and kwargs.get("mask") is None and _has_mask(only):
+            kwargs["mask"] = only
+    elif n_tensor_args > 1:
+        named = dict(zip(signature.arg_names, arg_masks))
+        named.update(kwarg_masks)
+        for name, mask in named.items():
+            if name in signature.mask_args and kwargs.get(f"{name}_mask") is None and _has_mask(mask):
+                kwargs[f"{name}_mask"] = mask
+    first_mask = arg_masks[0] if arg_masks else None
+    if isinstance(layer, Container):
+        return layer.forward_with_mask(*args, mask=first_mask if _has_mask(first_mask) else None,
+                                       **{k: v for k, v in kwargs.items() if k != "mask"})
+    outputs = layer(*args, **kwargs)
+    if not getattr(layer, "supports_masking", False):
+        return outputs, None
+    return outputs, layer.compute_mask(args[0] if args else None, first_mask)
+
+
+def _has_mask(mask) -> bool:
+    if mask is None:
+        return False
+    if isinstance(mask, (list, tuple)):
+        return any(_has_mask(m) for m in mask)
+    return True
+
+
+# ---------------------------------------------------------------------------- serialisation
+_MODEL_CLASSES = {"Sequential": "sequential", "Functional": "functional", "Model": "functional"}
+
+
+def to_shape_tuple(shape):
+    """A Keras shape from config data (lists from JSON -> tuples); nested lists -> list of tuples."""
+    if shape is None:
+        return None
+    if isinstance(shape, dict):
+        return {k: to_shape_tuple(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) or s is None for s in shape) \
+            and any(isinstance(s, (list, tuple)) for s in shape):
+        return [to_shape_tuple(s) for s in shape]
+    return standardize_shape(shape)
+
+
+def build_config(layer: Layer) -> dict | None:
+    """Keras' `get_build_config()`: `{"input_shape": s}` or `{"shapes_dict": {...}}` for multi-argument builds."""
+    if not layer.built or layer._build_args is None:
+        return None
+    args = layer._build_args
+    if len(args) == 1:
+        return {"input_shape": args[0]}
+    params = [p for p in inspect.signature(layer.build).parameters][: len(args)]
+    return {"shapes_dict": {name: shape for name, shape in zip(params, args) if shape is not None}}
+
+
+def apply_build_config(layer: Layer, config: dict | None) -> None:
+    """Keras' `build_from_config`: build `layer` from a build config (positional, in `build`'s order)."""
+    if not config or layer.built:
+        return
+    if "input_shape" in config:
+        layer.build(to_shape_tuple(config["input_shape"]))
+    elif "shapes_dict" in config:
+        shapes = {k: to_shape_tuple(v) for k, v in config["shapes_dict"].items()}
+        params = list(inspect.signature(layer.build).parameters)
+        unknown = sorted(set(shapes) - set(params))
+        if unknown:
+            raise ValueError(f"{type(layer).__name__} ({layer.name!r}): build config has shapes {unknown} "
+                             f"that `build{tuple(params)}` does not take")
+        last = max(params.index(k) for k in shapes)
+        layer.build(*[shapes.get(name) for name in params[: last + 1]])
+    layer.built = True
+
+
+# Keras 3.15 layers that are built in `__init__` (`_build_at_init`, or `built = True`): Keras writes no
+# `build_config` for them. Every other layer records the shapes of its first call.
+KERAS_BUILT_AT_INIT = frozenset({
+    "InputLayer", "Reshape", "Activation", "ActivityRegularization", "AlphaDropout", "Dropout", "ELU",
+    "GaussianDropout", "GaussianNoise", "Identity", "LeakyReLU", "Masking", "ReLU", "Softmax",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization",
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+})
+
+
+def serialize_layer(layer: Layer, call_shape=None) -> dict:
+    """Keras' `serialize_keras_object(layer)` for one of our layers or models. `call_shape`: the input
+    shape(s) the layer was first called with in its model (for layers whose `build` records nothing)."""
+    from .functional import Model
+    from .sequential import Sequential
+
+    if isinstance(layer, Sequential):
+        module, class_name = "keras", "Sequential"
+    elif isinstance(layer, Model):
+        module, class_name = "keras.src.models.functional", "Functional"
+    else:
+        module, class_name = "keras.layers", type(layer).__name__
+    entry = {"module": module, "class_name": class_name, "config": layer.get_config(), "registered_name": None}
+    if layer.built and type(layer).__name__ not in KERAS_BUILT_AT_INIT:
+        built = build_config(layer)
+        if built is None and call_shape is not None:
+            built = {"input_shape": call_shape}
+        if built is not None:
+            entry["build_config"] = built
+    return entry
+
+
+def _our_layer_class(class_name: str):
+    from .. import layers as layers_mod
+
+    cls = getattr(layers_mod, class_name, None)
+    return cls if isinstance(cls, type) and issubclass(cls, Layer) else None
+
+
+def unsupported_layers(entry: dict) -> list[tuple[str, str]]:
+    """(layer name, Keras class) of every layer in a serialised layer/model that has no equivalent here,
+    searching nested models."""
+    class_name = entry.get("class_name")
+    config = entry.get("config", {})
+    if class_name in _MODEL_CLASSES:
+        found = []
+        for sub in config.get("layers", []):
+            found.extend(unsupported_layers(sub))
+        return found
+    if _our_layer_class(class_name) is None:
+        return [(entry.get("name") or config.get("name", "?"), class_name)]
+    return []
+
+
+def deserialize_layer(entry: dict, overrides: dict | None = None) -> Layer:
+    """Our layer or model from Keras' serialised form (built from its `build_config` when present).
+
+    `overrides`: {layer name: {config key: value}} replacing config entries, e.g. the live Python
+    functions of Lambda layers when converting an in-memory Keras model (Keras' config keeps only a
+    function's name)."""
+    missing = unsupported_layers(entry)
+    if missing:
+        raise NotImplementedError(unsupported_message(missing))
+    class_name = entry["class_name"]
+    if class_name == "Sequential":
+        from .sequential import Sequential
+
+        layer = Sequential.from_config(entry["config"], overrides=overrides)
+    elif class_name in ("Functional", "Model"):
+        from .functional import Model
+
+        layer = Model.from_config(entry["config"], overrides=overrides)
+    else:
+        config = dict(entry["config"])
+        config.update((overrides or {}).get(config.get("name"), {}))
+        layer = _our_layer_class(class_name).from_config(config)
+    apply_build_config(layer, entry.get("build_config"))
+    return layer
+
+
+def unsupported_message(missing: list[tuple[str, str]]) -> str:
+    listing = ", ".join(f"{name!r} ({cls})" for name, cls in missing)
+    return (f"{len(missing)} layer(s) have no torchkeras_layers equivalent: {listing}. "
+            f"Supported classes are those in `torchkeras_layers.layers`.")
