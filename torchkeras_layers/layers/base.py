@@ -149,6 +149,16 @@ class Layer(nn.Module):
         """The project-wide error message: layer class, argument, what was expected, what came."""
         return exc(f"{self.__class__.__name__}: argument `{arg}` {expected}; received {got!r}")
 
+    def _set_identifiers(self, **identifiers) -> None:
+        """Resolve Keras identifier arguments by their Keras names (`activation`, `*_initializer`,
+        `*_regularizer`, `*_constraint`) and store them as attributes of the same name."""
+        for arg, identifier in identifiers.items():
+            setattr(self, arg, self._resolve(_identifier_module(arg).get, arg, identifier))
+
+    def _identifier_config(self, *args: str) -> dict:
+        """The Keras config entries of identifier attributes set by `_set_identifiers`."""
+        return {arg: _identifier_module(arg).serialize(getattr(self, arg)) for arg in args}
+
     def _resolve(self, getter: Callable, arg: str, identifier):
         """Resolve a Keras identifier (activation, initializer, ...) with an error naming layer and argument."""
         try:
@@ -448,6 +458,18 @@ class Layer(nn.Module):
 
 
 # ---------------------------------------------------------------------- helpers
+def _identifier_module(arg: str):
+    from .. import activations
+
+    if arg == "activation":
+        return activations
+    for suffix, module in (("_initializer", initializers_mod), ("_regularizer", regularizers_mod),
+                           ("_constraint", constraints_mod)):
+        if arg.endswith(suffix):
+            return module
+    raise KeyError(f"{arg!r} is not a Keras identifier argument")
+
+
 def _recording_build(build):
     @functools.wraps(build)
     def wrapper(self, input_shape, *args, **kwargs):

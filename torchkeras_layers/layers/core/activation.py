@@ -1,6 +1,5 @@
 """`Activation`: applies a Keras activation (by name or callable)."""
 
-from ... import activations
 from ..base import Layer
 
 
@@ -9,7 +8,7 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = self._resolve(activations.get, "activation", activation)
+        self._set_identifiers(activation=activation)
 
     def forward(self, inputs):
         return self.activation(inputs)
@@ -18,4 +17,4 @@ class Activation(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+        return {**super().get_config(), **self._identifier_config("activation")}

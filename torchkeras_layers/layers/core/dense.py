@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ... import activations, constraints, initializers, regularizers
 from ..base import InputSpec, Layer
 
 
@@ -45,14 +44,12 @@ class Dense(Layer):
         if quantization_config is not None:
             raise self._arg_error("quantization_config", "is not supported (quantized Dense is out of scope)", quantization_config)
         self.units = units
-        self.activation = self._resolve(activations.get, "activation", activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = self._resolve(initializers.get, "kernel_initializer", kernel_initializer)
-        self.bias_initializer = self._resolve(initializers.get, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = self._resolve(regularizers.get, "kernel_regularizer", kernel_regularizer)
-        self.bias_regularizer = self._resolve(regularizers.get, "bias_regularizer", bias_regularizer)
-        self.kernel_constraint = self._resolve(constraints.get, "kernel_constraint", kernel_constraint)
-        self.bias_constraint = self._resolve(constraints.get, "bias_constraint", bias_constraint)
+        self._set_identifiers(
+            activation=activation, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+        )
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         self.lora_enabled = False
@@ -113,14 +110,10 @@ class Dense(Layer):
         config = {
             **super().get_config(),
             "units": self.units,
-            "activation": activations.serialize(self.activation),
+            **self._identifier_config("activation"),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._identifier_config("kernel_initializer", "bias_initializer", "kernel_regularizer",
+                                      "bias_regularizer", "kernel_constraint", "bias_constraint"),
             "quantization_config": None,
         }
         if self.lora_rank:
