@@ -1,0 +1,293 @@
+"""The Optuna study: storage, samplers, pruners, an exact trial budget shared by any number of workers,
+and the objective (the seed's model trained like Keras Tuner's `tuner.search`).
+
+The budget. A study of N trials is created with N queued (WAITING) trials, by the one process whose
+`create_study` succeeds (names are unique in the storage). Every worker claims queued trials one at a
+time (the storage switches WAITING -> RUNNING atomically, so no trial runs twice) and stops when none
+is left, so the study ends with exactly N finished trials however many workers join, crash or resume.
+A trial that is interrupted (Ctrl-C), raises, or stops sending heartbeats (a killed worker, RDB
+storages only) is marked FAIL and re-queued with the same hyperparameters and seed, up to
+`max_retries` times; re-running the same command continues the study.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import optuna
+from optuna.exceptions import DuplicatedStudyError, ExperimentalWarning, TrialPruned
+from optuna.samplers import BaseSampler, RandomSampler, TPESampler
+from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
+from optuna.storages._heartbeat import get_heartbeat_thread
+from optuna.storages.journal import JournalFileBackend
+from optuna.trial import FrozenTrial, TrialState
+
+from . import PRUNERS, SAMPLERS
+from .hp import HyperParameters, grid
+from .model import build_model
+from .train import evaluate, train_model
+
+OBJECTIVE = "val_accuracy"
+_UNFINISHED = (TrialState.WAITING, TrialState.RUNNING)
+
+# The Optuna features used here (heartbeat retry, metric names) are marked experimental; they work.
+warnings.filterwarnings("ignore", category=ExperimentalWarning, module=r"tuning\.")
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """What a study's trial values depend on; stored in the study and checked when it is resumed."""
+
+    data: str  # "cifar10" or "fake<N>"
+    limit: int | None = None
+    epochs: int = 10
+    batch_size: int = 32
+    validation_split: float = 0.2
+    sampler: str = "tpe"
+    seed: int = 0
+
+    def default_name(self) -> str:
+        """A name that differs whenever the config does, so a changed command starts a new study."""
+        parts = [self.data]
+        if self.limit is not None:
+            parts.append(f"limit{self.limit}")
+        parts += [self.sampler, f"{self.epochs}ep"]
+        if self.batch_size != 32:
+            parts.append(f"bs{self.batch_size}")
+        if self.validation_split != 0.2:
+            parts.append(f"vs{self.validation_split:g}")
+        if self.seed != 0:
+            parts.append(f"seed{self.seed}")
+        return "-".join(parts)
+
+
+class StudyMismatch(Exception):
+    """An existing study was created with other settings (or never finished its setup)."""
+
+
+# ---------------------------------------------------------------------- storage, sampler, pruner
+def make_storage(url: str | None = None, journal: str | None = None, *, heartbeat: int | None = 10,
+                 max_retries: int = 2):
+    """A SQLAlchemy-URL storage (with heartbeats, so a killed worker's trial is re-queued) or a
+    JournalStorage file for a shared filesystem (no heartbeats in Optuna; see the README)."""
+    if journal is not None:
+        Path(journal).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(Path(journal).expanduser())))
+    engine_kwargs = {}
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine_kwargs = {"connect_args": {"timeout": 60}}  # several local workers share one file
+    kwargs = dict(engine_kwargs=engine_kwargs)
+    if heartbeat:
+        kwargs.update(heartbeat_interval=heartbeat, grace_period=3 * heartbeat,
+                      heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=max_retries))
+    for attempt in range(5):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ExperimentalWarning)  # heartbeat_interval
+                return RDBStorage(url, **kwargs)
+        except Exception:  # workers starting together on a fresh database race to create its tables
+            if attempt == 4:
+                raise
+            time.sleep(0.5 + random.random())
+
+
+class PerTrialSeedSampler(BaseSampler):
+    """Delegates to a sampler made afresh for each trial from `seed + trial.number`, so trial k gets the
+    same hyperparameters whichever worker runs it and however often the study is resumed."""
+
+    def __init__(self, make: Callable[[int], BaseSampler], seed: int):
+        self._make, self._seed = make, seed
+        self._inner = make(seed)
+
+    def before_trial(self, study, trial):
+        self._inner = self._make(self._seed + trial.number)
+        self._inner.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study, trial):
+        return self._inner.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study, trial, search_space):
+        return self._inner.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return self._inner.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(self, study, trial, state, values):
+        self._inner.after_trial(study, trial, state, values)
+
+
+def make_sampler(kind: str, seed: int, n_trials: int) -> BaseSampler:
+    """`random`: Keras Tuner's RandomSearch (duplicates allowed, no early exit); `tpe` (default): TPE
+    after `ceil(n_trials / 2)` random trials (at most Optuna's 10); `grid` runs queued grid points, so
+    its trials need no sampler."""
+    if kind not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, got {kind!r}")
+    if kind == "tpe":
+        startup = min(10, max(1, math.ceil(n_trials / 2)))
+        return PerTrialSeedSampler(lambda s: TPESampler(seed=s, n_startup_trials=startup), seed)
+    return PerTrialSeedSampler(lambda s: RandomSampler(seed=s), seed)
+
+
+def make_pruner(kind: str) -> optuna.pruners.BasePruner:
+    """Pruners set to act within a 5-trial study: the median rule from the third trial on, after the
+    first epoch; successive halving with rungs at epochs 1, 3, 9 keeping the top third."""
+    if kind == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+    if kind == "halving":
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+    if kind == "none":
+        return optuna.pruners.NopPruner()
+    raise ValueError(f"pruner must be one of {PRUNERS}, got {kind!r}")
+
+
+# ---------------------------------------------------------------------- the study and its budget
+def open_study(name: str, storage, config: StudyConfig, n_trials: int | None, *, pruner=None,
+               build: Callable = build_model, wait_seconds: float = 120.0, log=print) -> optuna.Study:
+    """Create the study with its trial budget queued, or join/resume it.
+
+    `n_trials=None`: 5, or every grid point for the grid sampler. An existing study keeps its budget;
+    a larger `n_trials` extends it (do that from one process: two extending at once both add).
+    """
+    points = grid(build) if config.sampler == "grid" else None
+    budget = (len(points) if points is not None else 5) if n_trials is None else n_trials
+    if points is not None and budget > len(points):
+        raise ValueError(f"the grid has {len(points)} points; --trials {budget} is more than that")
+    sampler = make_sampler(config.sampler, config.seed, budget)
+    try:
+        study = optuna.create_study(storage=storage, study_name=name, direction="maximize",
+                                    sampler=sampler, pruner=pruner)
+    except DuplicatedStudyError:
+        study = optuna.load_study(storage=storage, study_name=name, sampler=sampler, pruner=pruner)
+        _check_config(study, config, wait_seconds)
+        queued = study.user_attrs["n_trials"]
+        if budget > queued and n_trials is not None:
+            log(f"Extending study {name!r} from {queued} to {budget} trials.")
+            _enqueue(study, budget - queued, points[queued:budget] if points is not None else None)
+            study.set_user_attr("n_trials", budget)
+        return study
+    study.set_metric_names([OBJECTIVE])
+    study.set_user_attr("config", asdict(config))
+    _enqueue(study, budget, points[:budget] if points is not None else None)
+    study.set_user_attr("n_trials", budget)  # last: joining workers wait for it
+    return study
+
+
+def _enqueue(study: optuna.Study, count: int, points: list[dict] | None) -> None:
+    for i in range(count):
+        study.enqueue_trial(points[i] if points is not None else {})
+
+
+def _check_config(study: optuna.Study, config: StudyConfig, wait_seconds: float) -> None:
+    deadline = time.monotonic() + wait_seconds
+    while "n_trials" not in study.user_attrs:  # its creator is still queueing the budget
+        if time.monotonic() > deadline:
+            raise StudyMismatch(
+                f"study {study.study_name!r} exists but its trial budget was never set (the process that "
+                "created it stopped during setup); delete it (optuna delete-study) or pick another --study-name"
+            )
+        time.sleep(0.5)
+    stored = study.user_attrs.get("config", {})
+    ours = asdict(config)
+    differences = {k: (stored.get(k), v) for k, v in ours.items() if stored.get(k) != v}
+    if differences:
+        listed = ", ".join(f"{k}: study has {a!r}, command has {b!r}" for k, (a, b) in differences.items())
+        raise StudyMismatch(
+            f"study {study.study_name!r} was created with other settings ({listed}); "
+            "run with the study's settings to resume it, or pass another --study-name"
+        )
+
+
+def budget_status(study: optuna.Study) -> dict[str, int]:
+    """Trial counts by state name, plus `budget` (the queued total)."""
+    counts = {state.name.lower(): 0 for state in TrialState}
+    for trial in study.get_trials(deepcopy=False):
+        counts[trial.state.name.lower()] += 1
+    counts["budget"] = study.user_attrs.get("n_trials", 0)
+    return counts
+
+
+# ---------------------------------------------------------------------- the worker
+def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], *, max_retries: int = 2,
+               waits_for_others: bool = True, poll_seconds: float = 1.0,
+               on_trial_end: Callable[[FrozenTrial], None] | None = None) -> int:
+    """Run queued trials until none is left; returns how many this worker finished.
+
+    With heartbeats (`waits_for_others`), a worker that finds the queue empty while trials are still
+    running waits for them: one of them may belong to a dead worker and come back to the queue.
+    """
+    retry = RetryHeartbeatStaleTrialCallback(max_retry=max_retries)
+    finished = 0
+    while True:
+        fail_stale_trials(study)
+        # `ask()` would create a new trial when the queue is empty; popping only takes queued ones.
+        trial_id = study._pop_waiting_trial_id()
+        if trial_id is None:
+            if waits_for_others and study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+                time.sleep(poll_seconds)
+                continue
+            return finished
+        frozen = _run_trial(study, trial_id, objective, retry)
+        finished += 1
+        if on_trial_end is not None:
+            on_trial_end(frozen)
+
+
+def _run_trial(study, trial_id, objective, retry) -> FrozenTrial:
+    trial = optuna.Trial(study, trial_id)
+    with get_heartbeat_thread(trial_id, study._storage):
+        try:
+            value = objective(trial)
+        except TrialPruned:
+            return study.tell(trial, state=TrialState.PRUNED)
+        except BaseException:
+            # Ctrl-C, an error, or a lost device: re-queue the same hyperparameters and seed.
+            retry(study, study.tell(trial, state=TrialState.FAIL))
+            raise
+    return study.tell(trial, value)
+
+
+# ---------------------------------------------------------------------- the objective
+class Objective:
+    """Trains `build(hp)` like `tuner.search(x, y, epochs, validation_split=0.2)` and returns the best
+    epoch's `val_accuracy` (Keras Tuner's trial score); reports each epoch for pruning and stores the
+    last epoch's `val_accuracy`, the best epoch, the test accuracy of that epoch's weights, the
+    history and the trial's seed as user attributes."""
+
+    def __init__(self, data, *, epochs: int, batch_size: int, seed: int, device, build: Callable = build_model,
+                 amp: bool = False, compile: bool = False, progress: bool = True, log=print):
+        self.data, self.epochs, self.batch_size, self.seed = data, epochs, batch_size, seed
+        self.device, self.build, self.amp, self.compile = device, build, amp, compile
+        self.progress, self.log = progress, log
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        seed = trial.user_attrs.get("seed")
+        if seed is None:  # a retried trial keeps its first seed
+            seed = self.seed + trial.number
+            trial.set_user_attr("seed", seed)
+        hp = HyperParameters(trial)
+        name = f"trial {trial.number}"
+
+        def epoch_end(epoch: int, logs: dict) -> None:
+            self.log(f"{name} epoch {epoch + 1}/{self.epochs}: " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+            trial.report(logs[OBJECTIVE], epoch)
+            if trial.should_prune():
+                trial.set_user_attr("pruned_at_epoch", epoch)
+                raise TrialPruned(f"val_accuracy {logs[OBJECTIVE]:.4f} at epoch {epoch + 1}")
+
+        model, history, best_epoch = train_model(
+            self.build, hp, self.data, epochs=self.epochs, batch_size=self.batch_size, seed=seed,
+            device=self.device, amp=self.amp, compile=self.compile, on_epoch_end=epoch_end,
+            progress=self.progress, description=f"{name} ")
+        _, test_accuracy = evaluate(model, self.data.x_test, self.data.y_test, amp=self.amp)
+        trial.set_user_attr("history", history)
+        trial.set_user_attr("best_epoch", best_epoch)
+        trial.set_user_attr("last_val_accuracy", history[OBJECTIVE][-1])
+        trial.set_user_attr("test_accuracy", test_accuracy)
+        return history[OBJECTIVE][best_epoch]
