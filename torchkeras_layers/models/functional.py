@@ -232,11 +232,12 @@ class Model(Container):
     def forward_with_mask(self, inputs, training=None, mask=None):
         return self._run(inputs, training, mask, None)
 
-    def intermediate_outputs(self, inputs, training=None, mask=None) -> dict:
-        """{"layer" or "layer[node]": that call's output} for every node, in execution order."""
+    def forward_with_intermediates(self, inputs, training=None, mask=None):
+        """(outputs, {"layer" or "layer[k]" (its k-th call): that call's output}) in one pass, nodes in
+        execution order (what `tkl.testing` compares node by node)."""
         record = {}
-        self._run(inputs, training, mask, record)
-        return record
+        outputs, _ = self._run(inputs, training, mask, record)
+        return outputs, record
 
     def _build_shapes(self, args, kwargs):  # never lazily built: a Model is built at construction
         return ()

@@ -161,11 +161,14 @@ class Sequential(Container):
         """(outputs, output mask): the stack applied in order, with Keras' mask propagation."""
         return self._run(inputs, training, mask, None)
 
-    def intermediate_outputs(self, inputs, training=None, mask=None) -> dict[str, torch.Tensor]:
-        """{layer name: its output} for every layer, in order (what `tkl.testing` compares layer by layer)."""
+    def forward_with_intermediates(self, inputs, training=None, mask=None):
+        """(outputs, {layer name: its output}) in one pass, layers in order (what `tkl.testing`
+        compares layer by layer)."""
+        if not self.built:
+            self._build_from_inputs((inputs,), {})
         record = {}
-        self._run(inputs, training, mask, record)
-        return record
+        outputs, _ = self._run(inputs, training, mask, record)
+        return outputs, record
 
     def _run(self, inputs, training, mask, record):
         x = self.input_layer(inputs) if self.input_layer is not None else inputs
