@@ -1,1 +1,5 @@
-__all__: list[str] = []
+"""Attention layers."""
+
+from .multi_head_attention import MultiHeadAttention
+
+__all__ = ["MultiHeadAttention"]
