@@ -219,30 +219,37 @@ def _geometric(low, high, factor, cast) -> tuple:
 
 
 def grid(build: Callable[[HyperParameters], Any]) -> list[dict]:
-    """Every combination of a finite search space, in declaration order (Keras Tuner's GridSearch
-    order: the last-declared hyperparameter varies fastest). Hyperparameters that a combination makes
-    inactive are left out of it, and the duplicates this creates are dropped.
+    """Every distinct set of values `build` can see in a finite search space, in declaration order
+    (Keras Tuner's GridSearch order: the last-declared hyperparameter varies fastest).
 
-    The space is discovered by calling `build` once with the defaults, so it must not depend on values
-    in ways the defaults do not show (for instance a layer count that adds new names).
+    The space is discovered by running `build`: first with the defaults, then with every combination
+    of what is known so far, until no new hyperparameter appears (so a hyperparameter declared only
+    under a condition is found too). Each point is the `values` that `build` saw, so hyperparameters
+    a combination makes inactive are left out and the duplicates this creates are dropped.
     """
-    probe = HyperParameters()
-    build(probe)
-    specs = list(probe.space.values())
-    for spec in specs:
-        if spec.choices is None:
-            raise ValueError(
-                f"grid search needs a finite search space: {spec.kind} {spec.name!r} has no `step` "
-                "(give it one, or use the random or TPE sampler)"
-            )
-    points, seen = [], set()
-    for combination in itertools.product(*(spec.choices for spec in specs)):
-        active: dict = {}
-        for spec, value in zip(specs, combination):  # in declaration order, as build() would see them
-            if _conditions_hold(probe.space, active, spec.conditions):
-                active[spec.name] = value
-        key = tuple(active.items())
-        if key not in seen:
-            seen.add(key)
-            points.append(active)
-    return points
+    specs: dict[str, Spec] = {}
+
+    def run(values: dict) -> dict:
+        hp = HyperParameters(values=values)
+        build(hp)
+        for name, spec in hp.space.items():
+            if spec.choices is None:
+                raise ValueError(
+                    f"grid search needs a finite search space: {spec.kind} {name!r} has no `step` "
+                    "(give it one, or use the random or TPE sampler)"
+                )
+            specs.setdefault(name, spec)
+        return hp.values
+
+    run({})
+    while True:
+        known = len(specs)
+        points, seen = [], set()
+        for combination in itertools.product(*(spec.choices for spec in specs.values())):
+            values = run(dict(zip(specs, combination)))
+            key = tuple(values.items())
+            if key not in seen:
+                seen.add(key)
+                points.append(values)
+        if len(specs) == known:
+            return points

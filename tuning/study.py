@@ -159,23 +159,23 @@ def open_study(name: str, storage, config: StudyConfig, n_trials: int | None, *,
     budget = (len(points) if points is not None else 5) if n_trials is None else n_trials
     if points is not None and budget > len(points):
         raise ValueError(f"the grid has {len(points)} points; --trials {budget} is more than that")
-    sampler = make_sampler(config.sampler, config.seed, budget)
     try:
-        study = optuna.create_study(storage=storage, study_name=name, direction="maximize",
-                                    sampler=sampler, pruner=pruner)
+        study = optuna.create_study(storage=storage, study_name=name, direction="maximize", pruner=pruner)
     except DuplicatedStudyError:
-        study = optuna.load_study(storage=storage, study_name=name, sampler=sampler, pruner=pruner)
+        study = optuna.load_study(storage=storage, study_name=name, pruner=pruner)
         _check_config(study, config, wait_seconds)
         queued = study.user_attrs["n_trials"]
         if budget > queued and n_trials is not None:
             log(f"Extending study {name!r} from {queued} to {budget} trials.")
             _enqueue(study, budget - queued, points[queued:budget] if points is not None else None)
             study.set_user_attr("n_trials", budget)
-        return study
-    study.set_metric_names([OBJECTIVE])
-    study.set_user_attr("config", asdict(config))
-    _enqueue(study, budget, points[:budget] if points is not None else None)
-    study.set_user_attr("n_trials", budget)  # last: joining workers wait for it
+    else:
+        study.set_metric_names([OBJECTIVE])
+        study.set_user_attr("config", asdict(config))
+        _enqueue(study, budget, points[:budget] if points is not None else None)
+        study.set_user_attr("n_trials", budget)  # last: joining workers wait for it
+    # Made from the study's budget, so every worker and every resumed run samples alike.
+    study.sampler = make_sampler(config.sampler, config.seed, study.user_attrs["n_trials"])
     return study
 
 
