@@ -71,18 +71,15 @@ def flatten_mask_groups(mask: torch.Tensor, groups: Sequence[Sequence[int]], ful
     A group whose axes are all size 1 in the mask stays size 1 (broadcast); otherwise it is expanded to
     its full size first. Single-axis groups are left alone, so the common 3-D case is a no-op.
     """
-    if all(len(g) == 1 for g in groups):
+    if all([len(g) == 1 for g in groups]):
         return mask
     target = list(mask.shape)
     for group in groups:
-        if len(group) > 1 and any(mask.shape[a] != 1 for a in group):
+        if len(group) > 1 and any([mask.shape[a] != 1 for a in group]):
             for a in group:
                 target[a] = full_shape[a]
-    mask = mask.expand(target)
-    new_shape = []
-    for group in groups:
-        new_shape.append(math.prod(target[a] for a in group))
-    return mask.reshape(new_shape)
+    new_shape = [math.prod([target[a] for a in group]) for group in groups]
+    return mask.expand(target).reshape(new_shape)
 
 
 def _large_negative(dtype: torch.dtype) -> float:

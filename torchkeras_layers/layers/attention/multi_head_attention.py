@@ -83,6 +83,11 @@ class MultiHeadAttention(Layer):
                 f"{self.__class__.__name__}: argument `flash_attention`: Dropout is not supported when flash "
                 f"attention is enabled. Please set dropout to 0.0 to use flash attention; received dropout={dropout!r}"
             )
+        if flash_attention and value_dim is not None and value_dim != key_dim:
+            raise self._arg_error(
+                "flash_attention", f"needs value_dim == key_dim (torch's flash kernel has one head size); "
+                f"key_dim={key_dim}, value_dim={value_dim}", flash_attention
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise self._arg_error("seed", "must be None or an int", seed)
         self.num_heads = num_heads
@@ -305,7 +310,7 @@ class MultiHeadAttention(Layer):
         target = self.query._weights_float_dtype()
         if not self.autocast or target is None or torch.is_autocast_enabled(query.device.type):
             return query, value, key
-        return tuple(t.to(target) if t.is_floating_point() and t.dtype != target else t for t in (query, value, key))
+        return tuple([t.to(target) if t.is_floating_point() and t.dtype != target else t for t in (query, value, key)])
 
     def _check_inputs(self, query, value, key):
         built_q, built_v, built_k = self._built_shapes
@@ -373,8 +378,8 @@ class MultiHeadAttention(Layer):
             k_positions[:, None, None, :] if k_positions is not None else None,
             self._user_attention_mask(attention_mask, query.shape, key.shape),
         )
-        length_q = math.prod(query.shape[a] for a in self.attention_axes)
-        length_k = math.prod(key.shape[a] for a in self.attention_axes)
+        length_q = math.prod([query.shape[a] for a in self.attention_axes])
+        length_k = math.prod([key.shape[a] for a in self.attention_axes])
         if use_causal_mask:
             if len(self.attention_axes) > 1:
                 raise self._arg_error(
@@ -395,7 +400,8 @@ class MultiHeadAttention(Layer):
         positions = tuple(shape[:-1])
         if mask.dim() > len(positions) or not _broadcastable(mask.shape, positions):
             raise self._arg_error(arg, f"must be broadcastable to the input's positions {positions}", tuple(mask.shape))
-        mask = mask.reshape((1,) * (len(positions) - mask.dim()) + tuple(mask.shape))
+        if mask.dim() < len(positions):
+            mask = mask.reshape((1,) * (len(positions) - mask.dim()) + tuple(mask.shape))
         order = self._batch_axes + self.attention_axes
         n_batch = len(self._batch_axes)
         groups = [list(range(n_batch)), list(range(n_batch, len(order)))]
@@ -410,18 +416,18 @@ class MultiHeadAttention(Layer):
         mask = _as_bool_tensor(self, "attention_mask", attention_mask)
         n_attn, n_batch = len(self.attention_axes), len(self._batch_axes)
         scores_shape = (
-            tuple(query_shape[a] for a in self._batch_axes) + (self.num_heads,)
-            + tuple(query_shape[a] for a in self.attention_axes) + tuple(key_shape[a] for a in self.attention_axes)
+            [query_shape[a] for a in self._batch_axes] + [self.num_heads]
+            + [query_shape[a] for a in self.attention_axes] + [key_shape[a] for a in self.attention_axes]
         )
         if not 2 * n_attn <= mask.dim() <= len(scores_shape):
             raise self._arg_error(
                 "attention_mask", f"must have between {2 * n_attn} and {len(scores_shape)} dimensions, broadcastable "
-                f"to the attention scores {scores_shape}", tuple(mask.shape)
+                f"to the attention scores {tuple(scores_shape)}", tuple(mask.shape)
             )
         mask = attention_ops.expand_attention_mask(mask, len(scores_shape), n_attn)
-        if not all(m in (1, s) for m, s in zip(mask.shape, scores_shape)):
+        if not all([m in (1, s) for m, s in zip(mask.shape, scores_shape)]):
             raise self._arg_error(
-                "attention_mask", f"must be broadcastable to the attention scores {scores_shape} (each axis 1 or "
+                "attention_mask", f"must be broadcastable to the attention scores {tuple(scores_shape)} (each axis 1 or "
                 "equal; missing leading axes are inserted before the heads axis)", tuple(attention_mask.shape)
             )
         groups = [
@@ -506,7 +512,7 @@ def _is_shape_list(obj) -> bool:
 
 def _broadcastable(shape, target) -> bool:
     """Right-aligned, each axis 1 or equal (Keras' Softmax mask rule): the mask never grows the target."""
-    return len(shape) <= len(target) and all(m in (1, t) for m, t in zip(reversed(tuple(shape)), reversed(tuple(target))))
+    return len(shape) <= len(target) and all([m in (1, t) for m, t in zip(reversed(tuple(shape)), reversed(tuple(target)))])
 
 
 def _as_bool_tensor(layer, arg, mask):
