@@ -82,9 +82,22 @@ class Container(Layer):
         text = format_summary(self, line_length=line_length, positions=positions, show_trainable=show_trainable)
         (print_fn or print)(text)
 
+    def _split_weights(self):
+        """(trainable, non-trainable) in Keras order; a frozen parameter (`trainable=False`, LoRA's
+        base kernel) counts as non-trainable, as Keras' variables do."""
+        trainable, frozen = [], []
+        for tensor, (_, owner, info) in zip(self.keras_weight_tensors(), self.keras_weights()):
+            live = info.trainable and getattr(owner, info.name).requires_grad
+            (trainable if live else frozen).append(tensor)
+        return trainable, frozen
+
+    @property
+    def trainable_weights(self):
+        return self._split_weights()[0]
+
     @property
     def non_trainable_weights(self):
-        return [t for t, (_, _, info) in zip(self.keras_weight_tensors(), self.keras_weights()) if not info.trainable]
+        return self._split_weights()[1]
 
     def compute_mask(self, inputs, mask=None):
         # The mask of a model's output is produced while running it; `forward_with_mask` returns both.

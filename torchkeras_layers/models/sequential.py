@@ -7,7 +7,8 @@ from torch import nn
 
 from ..layers.base import Layer, standardize_shape
 from ..layers.core.input_layer import InputLayer
-from .base import CallSignature, Container, call_layer, deserialize_layer, serialize_layer, to_shape_tuple
+from .base import (CallSignature, Container, call_layer, deserialize_layer, serialize_layer, to_shape_tuple,
+                   unsupported_layers, unsupported_message)
 
 __all__ = ["Sequential"]
 
@@ -143,6 +144,13 @@ class Sequential(Container):
             raise AttributeError(f"Sequential model '{self.name}' has no defined output shape yet.")
         return self._output_shapes[-1]
 
+    def __getattr__(self, name: str):
+        if name in ("input_shape", "output_shape"):
+            # The property raised AttributeError (not built yet); nn.Module would replace Keras' message.
+            raise AttributeError(f"Sequential model '{self.__dict__.get('name')}' has no defined "
+                                 f"{name.replace('_', ' ')} yet.")
+        return super().__getattr__(name)
+
     def compute_output_shape(self, input_shape):
         shape = standardize_shape(input_shape)
         for layer in self.layers:
@@ -194,6 +202,9 @@ class Sequential(Container):
         if "name" not in config or "layers" not in config:
             raise ValueError("A Sequential model configuration must be a dictionary containing the 'name' and "
                              f"'layers' keys. Received: config={config}")
+        missing = [m for entry in config["layers"] for m in unsupported_layers(entry)]
+        if missing:
+            raise NotImplementedError(f"Sequential ({config['name']!r}): " + unsupported_message(missing))
         model = cls(name=config["name"])
         for entry in config["layers"]:
             model.add(deserialize_layer(entry, overrides))
