@@ -1,0 +1,132 @@
+"""`python -m tuning` as a user runs it: help, the missing-data message, a whole small study with its
+report, and a study interrupted (Ctrl-C) and killed (SIGKILL) mid-trial, then resumed."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import time
+
+import numpy as np
+import optuna
+import pytest
+import sqlalchemy.exc
+import torch
+from optuna.trial import TrialState
+
+from tuning.hp import HyperParameters
+from tuning.model import build_model, keras_weight_arrays
+from tuning_fixtures import cli_env, run_cli, start_cli
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def test_help_lists_every_option_without_importing_torch(tmp_path):
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for option in ("--trials", "--epochs", "--batch-size", "--validation-split", "--sampler", "--pruner", "--seed",
+                   "--storage", "--journal", "--study-name", "--workers", "--heartbeat", "--max-retries",
+                   "--no-report", "--data-dir", "--no-download", "--fake-data", "--limit", "--device", "--amp",
+                   "--compile", "--threads", "--output", "--top-k", "--no-retrain", "--quiet"):
+        assert option in result.stdout
+    imports = run_cli("--help", cwd=tmp_path, env=cli_env(PYTHONPROFILEIMPORTTIME="1")).stderr
+    assert "tuning.cli" in imports and not re.search(r"\|\s+torch$", imports, re.MULTILINE)
+
+
+def test_missing_dataset_prints_what_to_do_not_a_traceback(tmp_path):
+    env = cli_env(HOME=str(tmp_path))
+    env.pop("KERAS_HOME", None)
+    result = run_cli("--no-download", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for expected in ("CIFAR-10 was not found", str(tmp_path / ".keras" / "datasets"), "cifar-10-python.tar.gz",
+                     "--data-dir", "python -m tuning --fake-data 500"):
+        assert expected in result.stderr
+
+
+def test_a_small_study_end_to_end_with_its_report(tmp_path):
+    result = run_cli("--fake-data", "150", "--epochs", "1", "--trials", "2", "--sampler", "random",
+                     "--pruner", "none", "--threads", "1", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "runs" / "fake150-random-1ep"
+    for name in ("results.md", "best_params.json", "plots.html", "optimization_history.png",
+                 "intermediate_values.png", "param_importances.png", "best_model.pt", "best_model.keras_weights.npz"):
+        assert (out / name).is_file(), name
+    study = optuna.load_study(study_name="fake150-random-1ep", storage=f"sqlite:///{tmp_path / 'runs' / 'tuning.db'}")
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+    best = json.loads((out / "best_params.json").read_text())
+    assert best["trial"] == study.best_trial.number and best["val_accuracy"] == study.best_value
+    assert best["params"] == study.best_trial.params
+    # The retrained model is the best trial's run again (same hyperparameters and seed).
+    assert best["retrained"]["test_accuracy"] == study.best_trial.user_attrs["test_accuracy"]
+    model = build_model(HyperParameters(values=best["params"]))
+    model.load_state_dict(torch.load(out / "best_model.pt"))
+    saved = np.load(out / "best_model.keras_weights.npz")
+    exported = keras_weight_arrays(model)
+    assert list(saved.keys()) == list(exported)
+    assert all(np.array_equal(saved[k], exported[k]) for k in exported)
+    table = (out / "results.md").read_text()
+    assert f"| 1 | {study.best_trial.number} | {study.best_value:.4f} |" in table
+    assert f"Best trial {study.best_trial.number}" in result.stdout
+
+
+def _wait_for(study_name: str, database, process, *, complete: int, timeout: float = 300) -> None:
+    """Wait until `complete` trials are complete and another one is running."""
+    storage = f"sqlite:///{database}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the study ended before it could be interrupted"
+        if not database.exists():  # do not create it: the worker does
+            time.sleep(0.5)
+            continue
+        try:
+            study = optuna.load_study(study_name=study_name, storage=storage)
+        except (KeyError, sqlalchemy.exc.SQLAlchemyError):  # the worker is still creating it
+            time.sleep(0.5)
+            continue
+        done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if len(done) >= complete and running and len(running[0].params) == 3:  # training has begun
+            return
+        time.sleep(0.3)
+    pytest.fail("timed out waiting for the study")
+
+
+def test_interrupted_and_killed_studies_resume_without_losing_trials(tmp_path):
+    args = ("--fake-data", "150", "--epochs", "2", "--trials", "4", "--pruner", "none", "--heartbeat", "1",
+            "--threads", "1", "--no-report", "--quiet")
+    name, database = "fake150-tpe-2ep", tmp_path / "runs" / "tuning.db"
+    storage = f"sqlite:///{database}"
+
+    # Ctrl-C during the second trial.
+    first = start_cli(*args, cwd=tmp_path, log=tmp_path / "first.log")
+    _wait_for(name, database, first, complete=1)
+    first.send_signal(signal.SIGINT)
+    assert first.wait(timeout=120) == 130
+    assert "Run the same command to continue" in (tmp_path / "first.log").read_text()
+
+    # SIGKILL during the third trial (no chance to clean up).
+    second = start_cli(*args, cwd=tmp_path, log=tmp_path / "second.log")
+    _wait_for(name, database, second, complete=2)
+    second.kill()
+    second.wait(timeout=60)
+    study = optuna.load_study(study_name=name, storage=storage)
+    kept = {t.number: (t.value, t.params, t.user_attrs) for t in study.trials if t.state == TrialState.COMPLETE}
+    lost = {t.number: (t.params, t.user_attrs["seed"]) for t in study.trials
+            if t.state in (TrialState.FAIL, TrialState.RUNNING)}
+    assert len(kept) == 2 and len(lost) == 2
+
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    study = optuna.load_study(study_name=name, storage=storage)
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    assert len(complete) == 4  # exactly the budget
+    assert [t.number for t in study.trials if t.state == TrialState.FAIL] == sorted(lost)
+    assert not study.get_trials(states=(TrialState.WAITING, TrialState.RUNNING))
+    for number, (value, params, attrs) in kept.items():  # the completed trials are untouched
+        assert (study.trials[number].value, study.trials[number].params, study.trials[number].user_attrs) == (
+            value, params, attrs)
+    # The interrupted and the killed trial each ran again with their hyperparameters and seed.
+    reruns = {t.user_attrs["seed"]: t.params for t in complete if t.number not in kept}
+    assert reruns == {seed: params for params, seed in lost.values()}

@@ -1,0 +1,128 @@
+"""The tuning tool's Keras semantics checked against Keras itself (TensorFlow backend): the validation
+split, Adam, the loss, the CIFAR batch reader, and the exported best-model weights in the seed's
+Keras model."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+keras = pytest.importorskip("keras")
+
+from equivalence_tests.tolerances import FORWARD, assert_close  # noqa: E402
+from tuning.data import keras_split_index, load_batch  # noqa: E402
+from tuning.hp import HyperParameters  # noqa: E402
+from tuning.model import build_model, save_keras_weights  # noqa: E402
+from tuning.train import KerasAdam, sparse_categorical_crossentropy  # noqa: E402
+from tuning_fixtures import fake_cifar_dir  # noqa: E402,F401  (fixture)
+
+
+@pytest.mark.parametrize("n", [2, 5, 7, 10, 11, 99, 50000])
+@pytest.mark.parametrize("split", [0.2, 0.1, 0.25, 0.33, 0.5])
+def test_split_matches_keras_train_validation_split(n, split):
+    from keras.src.trainers.data_adapters.array_slicing import train_validation_split
+
+    x = np.arange(n)
+    try:
+        (train,), (val,) = train_validation_split((x,), validation_split=split)
+    except ValueError:
+        with pytest.raises(ValueError):
+            keras_split_index(n, split)
+        return
+    at = keras_split_index(n, split)
+    assert np.array_equal(x[:at], train) and np.array_equal(x[at:], val)
+
+
+def keras_adam_run(start, grads):
+    variable = keras.Variable(start)
+    optimizer = keras.optimizers.Adam()
+    for g in grads:
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(g), variable)])
+        yield keras.ops.convert_to_numpy(variable)
+
+
+def torch_run(optimizer_class, start, grads, **kwargs):
+    weight = torch.nn.Parameter(torch.from_numpy(start.copy()))
+    optimizer = optimizer_class([weight], **kwargs)
+    for g in grads:
+        weight.grad = torch.from_numpy(g)
+        optimizer.step()
+        yield weight.detach().numpy().copy()
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-3, 1e-7])
+def test_keras_adam_matches_keras_adam(scale):
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(4, 3)).astype(np.float32)
+    grads = [rng.normal(scale=scale, size=(4, 3)).astype(np.float32) for _ in range(5)]
+    for step, (ours, expected) in enumerate(zip(torch_run(KerasAdam, start, grads), keras_adam_run(start, grads))):
+        assert_close(ours, expected, FORWARD["float32"], f"Adam step {step}")
+
+
+def test_torch_adam_with_epsilon_1e7_is_not_keras_adam():
+    # Why KerasAdam exists: with gradients near epsilon, where the epsilon sits matters.
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(4, 3)).astype(np.float32)
+    grads = [rng.normal(scale=1e-7, size=(4, 3)).astype(np.float32) for _ in range(3)]
+    torch_last = list(torch_run(torch.optim.Adam, start, grads, lr=1e-3, eps=1e-7))[-1]
+    keras_last = list(keras_adam_run(start, grads))[-1]
+    assert np.abs(torch_last - keras_last).max() > 1e-4
+
+
+def test_loss_matches_keras_sparse_categorical_crossentropy():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(scale=4.0, size=(64, 10)).astype(np.float32)
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    probs[0] = np.eye(10, dtype=np.float32)[3]  # saturated: exact 0 and 1 probabilities
+    probs[1] = np.eye(10, dtype=np.float32)[4]
+    labels = rng.integers(0, 10, size=64)
+    labels[0], labels[1] = 3, 7
+    expected = keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(labels, probs))
+    ours = sparse_categorical_crossentropy(torch.from_numpy(probs), torch.from_numpy(labels)).numpy()
+    assert_close(ours, expected, FORWARD["float32"], "sparse_categorical_crossentropy")
+
+
+def test_keras_reads_the_fake_batches_like_our_loader(fake_cifar_dir):
+    from keras.src.datasets.cifar import load_batch as keras_load_batch
+
+    path = fake_cifar_dir / "cifar-10-batches-py" / "data_batch_3"
+    channels_first, labels = keras_load_batch(str(path))
+    images, our_labels = load_batch(path)
+    assert np.array_equal(images, channels_first.transpose(0, 2, 3, 1))  # Keras' channels_last transpose
+    assert np.array_equal(our_labels, labels)
+
+
+def keras_seed_model(hp):
+    """The seed's build_model(hp), in Keras (float64 so that the comparison sees the weights, not rounding)."""
+    from keras import layers
+
+    model = keras.Sequential()
+    model.add(keras.Input((32, 32, 3), dtype="float64"))
+    model.add(layers.Conv2D(filters=hp["conv_1_filter"], kernel_size=hp["conv_1_kernel"], activation="relu",
+                            dtype="float64"))
+    model.add(layers.MaxPooling2D(pool_size=2, dtype="float64"))
+    model.add(layers.Flatten(dtype="float64"))
+    model.add(layers.Dense(units=hp["dense_1_units"], activation="relu", dtype="float64"))
+    model.add(layers.Dense(10, activation="softmax", dtype="float64"))
+    return model
+
+
+@pytest.mark.parametrize("values", [
+    {"conv_1_filter": 32, "conv_1_kernel": 3, "dense_1_units": 64},
+    {"conv_1_filter": 64, "conv_1_kernel": 7, "dense_1_units": 32},
+])
+def test_exported_weights_load_into_the_seed_keras_model(tmp_path, values):
+    torch.manual_seed(0)
+    ours = build_model(HyperParameters(values=values))
+    save_keras_weights(ours, tmp_path / "best.npz")
+    reference = keras_seed_model(values)
+    reference.set_weights([w.astype(np.float64) for w in np.load(tmp_path / "best.npz").values()])
+    x = np.random.default_rng(2).uniform(size=(4, 32, 32, 3))
+    expected = keras.ops.convert_to_numpy(reference(x))
+    got = ours.double()(torch.from_numpy(x)).detach().numpy()
+    assert_close(got, expected, FORWARD["float64"], "seed model with exported weights")
