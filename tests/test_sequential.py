@@ -2,6 +2,7 @@
 config, training/mask propagation, and the torch integrations (compile, state_dict, dtype, autocast,
 ONNX). Cross-framework equality lives in equivalence_tests/test_models.py."""
 
+import subprocess
 import sys
 
 import numpy as np
@@ -392,4 +393,6 @@ def test_keras_adam_defaults_and_state_dict_round_trip():
 
 
 def test_import_does_not_load_tensorflow():
-    assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+    code = ("import sys, torchkeras_layers as tkl; tkl.Sequential; tkl.Model; tkl.from_keras; tkl.optimizers; "
+            "tkl.testing; assert not {'tensorflow', 'keras', 'tf_keras'} & set(sys.modules), sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -232,7 +232,18 @@ def serialize_layer(layer: Layer, call_shape=None) -> dict:
         module, class_name = "keras.src.models.functional", "Functional"
     else:
         module, class_name = "keras.layers", type(layer).__name__
-    entry = {"module": module, "class_name": class_name, "config": layer.get_config(), "registered_name": None}
+    entry = {"module": module, "class_name": class_name, "config": layer.get_config(),
+             "registered_name": "Functional" if class_name == "Functional" else None}
+    if class_name == "Functional":
+        # Keras' functional model has no build shape of its own and an (empty) compile config.
+        entry.update({"build_config": {"input_shape": None}, "compile_config": {}})
+        return entry
+    if class_name == "Sequential":
+        built = build_config(layer)
+        if built is not None:
+            entry["build_config"] = built
+        entry["compile_config"] = {}
+        return entry
     if layer.built and type(layer).__name__ not in KERAS_BUILT_AT_INIT:
         built = build_config(layer)
         if built is None and call_shape is not None:
