@@ -98,6 +98,9 @@ def test_acceptance_keras_to_torch(name):
     assert_equivalent(keras_model, module, _inputs(shape, 1), training=True, gradients=True, **F32)
     for a, b in zip(module.get_weights(), keras_model.get_weights()):
         assert_close(a, b, STATE["float32"], f"{name} state after a training step")
+    module.eval()
+    compiled = torch.compile(module, fullgraph=True, backend="aot_eager")  # one graph, no breaks
+    torch.testing.assert_close(compiled(torch.from_numpy(x)), module(torch.from_numpy(x)))
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTANCE))

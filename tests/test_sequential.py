@@ -82,12 +82,16 @@ def test_add_and_build_errors_name_the_model_and_argument():
         tkl.Sequential().build((None, 3))
 
 
-def test_wrong_input_shape_is_rejected_by_the_input_layer():
-    model = _mlp()
-    with pytest.raises(ValueError, match="expected shape"):
+def test_model_input_checks_like_keras():
+    model = _mlp(name="m")
+    with pytest.raises(ValueError, match=r"Sequential \('m'\): input 'input_layer.*' is incompatible: "
+                                         r"expected shape=\(None, 5\), found shape=\(2, 6\)"):
         model(torch.randn(2, 6))
-    with pytest.raises(ValueError, match="rank"):
+    with pytest.raises(ValueError, match="incompatible"):
         model(torch.randn(2, 5, 1))
+    # Keras leaves the batch size free even for a fixed `batch_shape`, and casts to the Input dtype.
+    fixed = tkl.Sequential([tkl.Input(batch_shape=(4, 5)), tkl.Dense(2)])
+    assert fixed(torch.randn(3, 5, dtype=torch.float64)).dtype == torch.float32
 
 
 # ---------------------------------------------------------------------------- summary

@@ -219,7 +219,10 @@ def copy_weights(source, target) -> None:
     if missing:
         raise ValueError(f"copy_weights: layers {missing} of {target.name!r} have no counterpart in {source.name!r}")
     for layer in target_layers:
-        weights = source_layers[layer.name].get_weights()
+        source_layer = source_layers[layer.name]
+        if not getattr(source_layer, "built", True) and not getattr(layer, "built", True):
+            continue  # neither side has weights yet (an unbuilt model)
+        weights = source_layer.get_weights()
         if weights or layer.get_weights():
             try:
                 layer.set_weights(weights)

@@ -117,6 +117,28 @@ class Container(Layer):
         return result
 
 
+# ---------------------------------------------------------------------------- model inputs
+def standardize_model_input(model: Layer, input_layer: InputLayer, x):
+    """What a Keras model does with the data for one `Input`: check the rank and every static
+    dimension except the batch axis (Keras' functional input spec leaves the batch size free, even
+    for `Input(batch_shape=...)`), densify, and cast to the Input's dtype."""
+    if x is None:
+        if input_layer.optional:
+            return None
+        raise ValueError(f"{type(model).__name__} ({model.name!r}): input {input_layer.name!r} received None "
+                         "but is not optional")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{type(model).__name__} ({model.name!r}): input {input_layer.name!r} must be a "
+                        f"torch.Tensor; received {type(x).__name__}")
+    expected = input_layer.batch_shape
+    if x.dim() != len(expected) or any(e is not None and e != d for e, d in zip(expected[1:], x.shape[1:])):
+        raise ValueError(f"{type(model).__name__} ({model.name!r}): input {input_layer.name!r} is incompatible: "
+                         f"expected shape={(None,) + tuple(expected[1:])}, found shape={tuple(x.shape)}")
+    if x.is_sparse and not input_layer.sparse:
+        x = x.to_dense()
+    return x if x.dtype == input_layer.input_dtype else x.to(input_layer.input_dtype)
+
+
 # ---------------------------------------------------------------------------- calling one layer
 def call_layer(layer: nn.Module, signature: CallSignature, args: tuple, kwargs: dict, training,
                arg_masks: tuple = (), kwarg_masks: dict | None = None, n_tensor_args: int | None = None):

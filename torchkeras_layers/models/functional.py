@@ -21,8 +21,8 @@ from torch import nn
 from ..dtypes import dtype_name
 from ..layers.base import Layer, standardize_shape
 from ..layers.core.input_layer import InputLayer
-from .base import (CallSignature, Container, call_layer, deserialize_layer, serialize_layer, to_shape_tuple,
-                   unsupported_layers, unsupported_message)
+from .base import (CallSignature, Container, call_layer, deserialize_layer, serialize_layer, standardize_model_input,
+                   to_shape_tuple, unsupported_layers, unsupported_message)
 
 __all__ = ["Model", "Node", "TensorRef"]
 
@@ -253,7 +253,7 @@ class Model(Container):
         flat_inputs = self._flatten_inputs(inputs, "inputs")
         flat_masks = self._flatten_inputs(mask, "mask") if mask is not None else [None] * len(flat_inputs)
         for (layer_pos, slot), x, m in zip(self._input_slots, flat_inputs, flat_masks):
-            values[slot] = self.layers[layer_pos](x)
+            values[slot] = standardize_model_input(self, self.layers[layer_pos], x)
             masks[slot] = m
         for step in self._steps:
             layer = self.layers[step.layer_pos]

@@ -7,8 +7,8 @@ from torch import nn
 
 from ..layers.base import Layer, standardize_shape
 from ..layers.core.input_layer import InputLayer
-from .base import (CallSignature, Container, call_layer, deserialize_layer, serialize_layer, to_shape_tuple,
-                   unsupported_layers, unsupported_message)
+from .base import (CallSignature, Container, call_layer, deserialize_layer, serialize_layer, standardize_model_input,
+                   to_shape_tuple, unsupported_layers, unsupported_message)
 
 __all__ = ["Sequential"]
 
@@ -179,7 +179,7 @@ class Sequential(Container):
         return outputs, record
 
     def _run(self, inputs, training, mask, record):
-        x = self.input_layer(inputs) if self.input_layer is not None else inputs
+        x = standardize_model_input(self, self.input_layer, inputs) if self.input_layer is not None else inputs
         for layer, signature in zip(self.layers, self._signatures):
             x, mask = call_layer(layer, signature, (x,), {}, training, (mask,))
             if record is not None:
