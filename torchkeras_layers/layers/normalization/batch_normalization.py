@@ -14,7 +14,6 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from ... import constraints, initializers, regularizers
 from ...ops import moments as moments_ops
 from ..base import InputSpec, Layer
 
@@ -80,15 +79,12 @@ class BatchNormalization(Layer):
         self.epsilon = self._float("epsilon", epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = self._resolve(initializers.get, "beta_initializer", beta_initializer)
-        self.gamma_initializer = self._resolve(initializers.get, "gamma_initializer", gamma_initializer)
-        self.moving_mean_initializer = self._resolve(initializers.get, "moving_mean_initializer", moving_mean_initializer)
-        self.moving_variance_initializer = self._resolve(
-            initializers.get, "moving_variance_initializer", moving_variance_initializer)
-        self.beta_regularizer = self._resolve(regularizers.get, "beta_regularizer", beta_regularizer)
-        self.gamma_regularizer = self._resolve(regularizers.get, "gamma_regularizer", gamma_regularizer)
-        self.beta_constraint = self._resolve(constraints.get, "beta_constraint", beta_constraint)
-        self.gamma_constraint = self._resolve(constraints.get, "gamma_constraint", gamma_constraint)
+        self._set_identifiers(
+            beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+            moving_mean_initializer=moving_mean_initializer, moving_variance_initializer=moving_variance_initializer,
+            beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint, gamma_constraint=gamma_constraint,
+        )
         self.synchronized = bool(synchronized)
         self.renorm = bool(renorm)
         self.renorm_clipping = self._validate_renorm_clipping(renorm_clipping) if self.renorm else renorm_clipping
@@ -297,9 +293,9 @@ class BatchNormalization(Layer):
             scale, offset = _compose(adj_scale, adj_bias, scale, offset)
         if self.renorm:
             stddev = torch.sqrt(var + self.epsilon)
-            renorm_stddev = torch.clamp_min(self._param(self.renorm_stddev, x, shape), math.sqrt(self.epsilon))
+            renorm_stddev = torch.clamp_min(_pinned(self._param(self.renorm_stddev, x, shape)), math.sqrt(self.epsilon))
             r = stddev / renorm_stddev
-            d = (mean - self._param(self.renorm_mean, x, shape)) / renorm_stddev
+            d = (mean - _pinned(self._param(self.renorm_mean, x, shape))) / renorm_stddev
             rmin, rmax, dmax = (self.renorm_clipping.get(k) for k in ("rmin", "rmax", "dmax"))
             if rmin is not None:
                 r = torch.clamp_min(r, rmin)
@@ -345,7 +341,7 @@ class BatchNormalization(Layer):
                              f"less than the inputs; received mask shape {tuple(mask.shape)} for inputs of shape "
                              f"{tuple(inputs.shape)}")
         expanded = tuple(mask.shape) + (1,)
-        if any(m not in (1, s) for m, s in zip(expanded, inputs.shape)):
+        if any(m != 1 and m != s for m, s in zip(expanded, inputs.shape)):
             raise ValueError(f"{self.__class__.__name__} ({self.name!r}): argument `mask` of shape {tuple(mask.shape)} "
                              f"does not broadcast (with a trailing axis) to inputs of shape {tuple(inputs.shape)}")
         mask = mask if mask.dtype == torch.bool else mask != 0
@@ -400,14 +396,10 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **self._identifier_config(
+                "beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer",
+                "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
+            ),
             "synchronized": self.synchronized,
             "renorm": self.renorm,
             "renorm_clipping": self.renorm_clipping,
@@ -430,6 +422,15 @@ def _compose(scale, offset, then_scale, then_offset):
     if then_offset is not None:
         offset = offset + then_offset
     return scale, offset
+
+
+def _pinned(buffer_view: torch.Tensor) -> torch.Tensor:
+    """The current value of a buffer that this forward also updates in place, safe to use in math the
+    backward needs. torch.compile's min-cut partitioner (torch <= 2.13) may *recompute* such a read in
+    the backward, after the update, which silently corrupts gradients (pytorch/pytorch#197039). A cumsum
+    over a new size-1 axis is the identity, and as an op outside the partitioner's recompute allow-list
+    it makes the pre-update value a saved activation. Costs one tiny per-channel kernel."""
+    return torch.cumsum(buffer_view.unsqueeze(0), 0).squeeze(0)
 
 
 def _assign(buffer: torch.Tensor, value: torch.Tensor) -> None:
