@@ -95,7 +95,14 @@ def overlapping_pool(config, args, kwargs, weights):
 
 def adaptive_max_pool(config, args, kwargs, weights):
     """Bins [floor(i*L/O), ceil((i+1)*L/O)) per axis (Keras' and torch's definition)."""
-    x = args[0]
+    return _adaptive(config, args[0], lambda v: v.max(0))
+
+
+def adaptive_avg_pool(config, args, kwargs, weights):
+    return _adaptive(config, args[0], lambda v: v.mean(0))
+
+
+def _adaptive(config, x, reduce):
     rank = x.ndim - 2
     data_format = config.get("data_format") or "channels_last"
     out_size = _tuple(config["output_size"], rank)
@@ -105,7 +112,7 @@ def adaptive_max_pool(config, args, kwargs, weights):
     out = np.zeros((xl.shape[0], *out_size, xl.shape[-1]))
     for pos in itertools.product(*[range(o) for o in out_size]):
         cells = [xl[(slice(None), *idx)] for idx in itertools.product(*[bins[d][p] for d, p in enumerate(pos)])]
-        out[(slice(None), *pos)] = np.stack(cells).max(0)
+        out[(slice(None), *pos)] = reduce(np.stack(cells))
     return _from_channels_last(out, data_format)
 
 

@@ -61,10 +61,14 @@ def output_length(size: int, kernel: int, stride: int, pads: tuple[int, int] = (
     return (size + pads[0] + pads[1] - effective_kernel_size(kernel, dilation)) // stride + 1
 
 
-def split_padding(pads: Sequence[tuple[int, int]]) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+def split_padding(
+    pads: Sequence[tuple[int, int]], limits: Sequence[int] | None = None
+) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
     """Split ``(lo, hi)`` pairs into the symmetric part a torch kernel can apply itself
-    (``min(lo, hi)`` on both sides) and the remainder that needs an explicit ``F.pad``."""
-    symmetric = tuple(min(lo, hi) for lo, hi in pads)
+    (``min(lo, hi)`` on both sides, at most `limits` per axis: torch pooling pads at most half the
+    window) and the remainder that needs an explicit ``F.pad``."""
+    limits = limits if limits is not None else (None,) * len(pads)
+    symmetric = tuple(min(lo, hi) if cap is None else min(lo, hi, cap) for (lo, hi), cap in zip(pads, limits))
     rest = tuple((lo - m, hi - m) for (lo, hi), m in zip(pads, symmetric))
     return symmetric, rest
 

@@ -27,23 +27,27 @@ _ADAPTIVE_AVG = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adapti
 Pads = Sequence[tuple[int, int]]
 
 
-def _is_symmetric(pads: Pads) -> bool:
-    return all(lo == hi for lo, hi in pads)
+def _split(pads: Pads, pool_size: Sequence[int]):
+    """(kernel padding, F.pad remainder or None): torch pools pad at most half a window themselves;
+    TF SAME never needs more, other callers may."""
+    symmetric, rest = split_padding(pads, [k // 2 for k in pool_size])
+    return symmetric, (torch_pad_arg(rest) if any(lo or hi for lo, hi in rest) else None)
 
 
 def max_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], pads: Pads) -> torch.Tensor:
     """Max over each window; padded cells are ``-inf`` (ignored)."""
-    symmetric, rest = split_padding(pads)
-    if not _is_symmetric(pads):
-        x = F.pad(x, torch_pad_arg(rest), value=-math.inf)
+    symmetric, rest = _split(pads, pool_size)
+    if rest is not None:
+        x = F.pad(x, rest, value=-math.inf)
     return _MAX[x.dim() - 2](x, tuple(pool_size), tuple(strides), symmetric)
 
 
 def avg_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], pads: Pads) -> torch.Tensor:
     """Mean over the real cells of each window (TF: padded cells are not counted)."""
     op = _AVG[x.dim() - 2]
-    if _is_symmetric(pads):
-        return op(x, tuple(pool_size), tuple(strides), tuple(lo for lo, _ in pads), count_include_pad=False)
+    symmetric, rest = _split(pads, pool_size)
+    if rest is None:
+        return op(x, tuple(pool_size), tuple(strides), symmetric, count_include_pad=False)
     # Asymmetric: a zero-padded mean, rescaled by (window size / real cells). The real-cell count only
     # depends on the spatial shape, so it is pooled from a (1, 1, *spatial) tensor of ones.
     flat = torch_pad_arg(pads)
@@ -54,11 +58,13 @@ def avg_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], 
 
 
 def sum_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], pads: Pads) -> torch.Tensor:
-    """Sum over each window; padded cells add zero. Needs a 2-D or 3-D op (`divisor_override`)."""
-    symmetric, rest = split_padding(pads)
-    if not _is_symmetric(pads):
-        x = F.pad(x, torch_pad_arg(rest))
-    return _AVG[x.dim() - 2](x, tuple(pool_size), tuple(strides), symmetric, count_include_pad=True, divisor_override=1)
+    """Sum over each window; padded cells add zero. (A zero-padded mean times the window size:
+    `divisor_override=1` would be exact, but torch's ONNX exporter silently drops it.)"""
+    symmetric, rest = _split(pads, pool_size)
+    if rest is not None:
+        x = F.pad(x, rest)
+    mean = _AVG[x.dim() - 2](x, tuple(pool_size), tuple(strides), symmetric, count_include_pad=True)
+    return mean * math.prod(pool_size)
 
 
 def lp_pool(x: torch.Tensor, norm_type: float, pool_size: Sequence[int], strides: Sequence[int], pads: Pads) -> torch.Tensor:
@@ -73,9 +79,50 @@ def lp_pool(x: torch.Tensor, norm_type: float, pool_size: Sequence[int], strides
     return torch.where(positive, sums.clamp_min(tiny).pow(1.0 / norm_type), 0.0)
 
 
+def adaptive_bins(length: int, cells: int) -> list[tuple[int, int]]:
+    """``(start, size)`` of each adaptive bin: ``[floor(i*L/O), ceil((i+1)*L/O))``."""
+    return [(i * length // cells, -(-(i + 1) * length // cells) - i * length // cells) for i in range(cells)]
+
+
 def adaptive_max_pool(x: torch.Tensor, output_size: Sequence[int]) -> torch.Tensor:
-    """Output cell i covers ``[floor(i*L/O), ceil((i+1)*L/O))`` on each axis (torch's and Keras' bins)."""
-    return _ADAPTIVE_MAX[x.dim() - 2](x, tuple(output_size))
+    """Output cell i covers ``[floor(i*L/O), ceil((i+1)*L/O))`` on each axis (torch's and Keras' bins).
+
+    Torch's fused kernel in eager mode and under torch.compile; while exporting (torch.export / ONNX,
+    which has no adaptive max pool for sizes that do not divide) the separable form below."""
+    if not torch.compiler.is_exporting():
+        return _ADAPTIVE_MAX[x.dim() - 2](x, tuple(output_size))
+    for axis, cells in enumerate(output_size):
+        x = _adaptive_max_along(x, 2 + axis, cells)
+    return x
+
+
+def _adaptive_max_along(x: torch.Tensor, dim: int, cells: int) -> torch.Tensor:
+    """Adaptive max over one axis: a stride-1 max pool per distinct bin size, gathered at bin starts."""
+    length = x.shape[dim]
+    bins = adaptive_bins(length, cells)
+    op = _MAX[x.dim() - 2]
+    spatial = x.dim() - 2
+
+    def window(size, stride):
+        k = [1] * spatial
+        s = [1] * spatial
+        k[dim - 2], s[dim - 2] = size, stride
+        return tuple(k), tuple(s)
+
+    if length % cells == 0:  # equal, disjoint bins: one plain max pool
+        return op(x, *window(length // cells, length // cells))
+    starts = torch.tensor([start for start, _ in bins], device=x.device)
+    out = None
+    for size in sorted({size for _, size in bins}):
+        pooled = op(x, *window(size, 1)).index_select(dim, starts.clamp_max(length - size))
+        if out is None:
+            out = pooled
+        else:
+            shape = [1] * x.dim()
+            shape[dim] = cells
+            is_size = torch.tensor([s == size for _, s in bins], device=x.device).reshape(shape)
+            out = torch.where(is_size, pooled, out)
+    return out
 
 
 def adaptive_avg_pool(x: torch.Tensor, output_size: Sequence[int]) -> torch.Tensor:

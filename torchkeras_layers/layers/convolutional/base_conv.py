@@ -115,6 +115,10 @@ class BaseConv(Layer):
         to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
         self.add_weight("kernel", keras_kernel, self.kernel_initializer, regularizer=self.kernel_regularizer,
                         constraint=self.kernel_constraint, to_keras=to_keras)
+        if self.data_format == "channels_last":
+            # Channels-last memory for the kernel too, else torch's CPU convolution copies it to match
+            # the channels-last input on every call. Shape and state_dict are unchanged.
+            self.kernel.data = _channels_last_memory(self.kernel.data)
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
                             constraint=self.bias_constraint)
@@ -225,3 +229,10 @@ class BaseConv(Layer):
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
         return config
+
+
+def _channels_last_memory(kernel: torch.Tensor) -> torch.Tensor:
+    """The same (filters, in/groups, *k) tensor with the input-channel axis innermost in memory."""
+    order = (0, *range(2, kernel.dim()), 1)  # (filters, *k, in/groups) in memory
+    inverse = [order.index(i) for i in range(kernel.dim())]
+    return kernel.permute(*order).contiguous().permute(*inverse)

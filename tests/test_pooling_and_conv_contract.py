@@ -1,0 +1,88 @@
+"""What the registry cannot express for the convolution and pooling layers (pure torch, no TensorFlow):
+no hidden copies on the channels-last hot path, TF SAME as one F.pad of the remainder, argument checks
+stricter than Keras' constructors (Keras accepts these at construction and fails, or misbehaves, at
+call time), NaN-free gradients where Keras/torch give NaN, and the weight layouts.
+(compile / export / ONNX / autocast / state_dict / double: equivalence_tests/test_compile_export.py.)"""
+
+import numpy as np
+import pytest
+import torch
+
+import torchkeras_layers as tkl
+
+@pytest.mark.parametrize("factory,shape", [
+    (lambda: tkl.Conv2D(4, 3, padding="same"), (2, 7, 7, 3)),  # k=3, s=1: symmetric (1, 1)
+    (lambda: tkl.Conv2D(6, 3, strides=2, groups=3), (2, 7, 7, 3)),
+    (lambda: tkl.Conv1D(4, 3), (2, 9, 3)),
+    (lambda: tkl.Conv3D(4, 3, padding="same"), (2, 6, 6, 6, 8)),  # (tiny 3-D inputs take torch's slow_conv3d, which copies)
+    (lambda: tkl.MaxPooling2D(3, 2, padding="same"), (2, 7, 7, 3)),  # n=7: symmetric (1, 1)
+    (lambda: tkl.AveragePooling1D(3, 1, padding="same"), (2, 9, 3)),
+    (lambda: tkl.AdaptiveAveragePooling2D(3), (2, 7, 8, 3)),
+], ids=["Conv2D", "Conv2D-groups", "Conv1D", "Conv3D", "MaxPooling2D", "AveragePooling1D", "AdaptiveAveragePooling2D"])
+def test_channels_last_hot_path_makes_no_copies(factory, shape):
+    """No copy of the input, the kernel or the output (no contiguous/permute/pad copies)."""
+    module = factory().eval()
+    x = torch.randn(shape)
+    module(x)
+    with torch.profiler.profile() as prof:
+        y = module(x)
+    ops = {e.key for e in prof.key_averages()}
+    assert not ops & {"aten::copy_", "aten::clone", "aten::contiguous", "aten::constant_pad_nd"}, ops
+    assert y.shape[0] == shape[0]
+
+
+def test_asymmetric_same_padding_pads_once():
+    """TF SAME with the extra unit at the end is one F.pad of the remainder, not torch's symmetric padding."""
+    module = tkl.Conv2D(2, 2, padding="same").eval()  # k=2: (0, 1) on each axis
+    x = torch.randn(1, 4, 4, 1)
+    module(x)
+    with torch.profiler.profile() as prof:
+        module(x)
+    assert sum(e.count for e in prof.key_averages() if e.key == "aten::constant_pad_nd") == 1
+
+
+@pytest.mark.parametrize("factory,arg", [
+    (lambda: tkl.MaxPooling2D(2, strides=0), "strides"),
+    (lambda: tkl.AveragePooling1D(2, padding="full"), "padding"),
+    (lambda: tkl.MaxPooling1D(2, padding=None), "padding"),
+    (lambda: tkl.AdaptiveAveragePooling2D(0), "output_size"),
+    (lambda: tkl.AdaptiveMaxPooling1D(-1), "output_size"),
+])
+def test_stricter_than_keras_constructor_checks(factory, arg):
+    """Keras 3.15 accepts these at construction and fails later with a backend error (or, for
+    output_size=0, returns an empty tensor); we fail at construction, naming layer and argument."""
+    with pytest.raises(ValueError, match=rf"`{arg}`"):
+        factory()
+
+
+def test_global_average_pooling_fully_masked_row_is_zero_with_finite_gradient():
+    x = torch.randn(2, 4, 3, requires_grad=True)
+    mask = torch.tensor([[False] * 4, [True, False, True, False]])
+    y = tkl.GlobalAveragePooling1D()(x, mask=mask)
+    assert torch.equal(y[0], torch.zeros(3))
+    torch.testing.assert_close(y[1], (x[1, 0] + x[1, 2]) / 2)
+    y.sum().backward()
+    assert torch.isfinite(x.grad).all()
+
+
+def test_lp_pooling_all_zero_window_after_relu_has_finite_gradient():
+    x = torch.randn(1, 6, 6, 2).clamp_max(0).requires_grad_(True)  # all zeros after a ReLU-like clamp
+    y = tkl.LPPooling2D(2)(torch.relu(x))
+    y.sum().backward()
+    assert torch.equal(y, torch.zeros_like(y)) and torch.isfinite(x.grad).all()
+
+
+def test_aliases_are_the_keras_classes():
+    layers = tkl.layers
+    assert layers.MaxPool2D is layers.MaxPooling2D and layers.AvgPool3D is layers.AveragePooling3D
+    assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D and layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
+    assert layers.Convolution2D is layers.Conv2D
+
+
+def test_conv_kernel_storage_and_keras_layout():
+    layer = tkl.Conv2D(6, (3, 2), groups=2)
+    layer(torch.randn(1, 6, 6, 4))
+    assert layer.kernel.shape == (6, 2, 3, 2)  # torch layout (filters, in/groups, kh, kw)
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (3, 2, 2, 6) and bias.shape == (6,)
+    np.testing.assert_array_equal(kernel, layer.kernel.detach().permute(2, 3, 1, 0).numpy())

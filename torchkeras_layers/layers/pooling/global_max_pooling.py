@@ -1,0 +1,28 @@
+"""`GlobalMaxPooling1D/2D/3D`: the maximum over all spatial positions, per channel."""
+
+from __future__ import annotations
+
+from .base_global_pooling import BaseGlobalPooling
+
+
+class _GlobalMaxPooling(BaseGlobalPooling):
+    def forward(self, inputs):
+        return inputs.amax(dim=self._spatial_axes, keepdim=self.keepdims)
+
+
+class GlobalMaxPooling1D(_GlobalMaxPooling):
+    """Keras `GlobalMaxPooling1D(data_format=None, keepdims=False)`; like Keras it takes no mask."""
+
+    rank = 1
+
+
+class GlobalMaxPooling2D(_GlobalMaxPooling):
+    """Keras `GlobalMaxPooling2D(data_format=None, keepdims=False)`."""
+
+    rank = 2
+
+
+class GlobalMaxPooling3D(_GlobalMaxPooling):
+    """Keras `GlobalMaxPooling3D(data_format=None, keepdims=False)`."""
+
+    rank = 3
