@@ -46,8 +46,9 @@ def test_missing_dataset_prints_what_to_do_not_a_traceback(tmp_path):
 
 
 def test_a_small_study_end_to_end_with_its_report(tmp_path):
+    # Two local workers (the second a helper process) share the two trials; then the report.
     result = run_cli("--fake-data", "150", "--epochs", "1", "--trials", "2", "--sampler", "random",
-                     "--pruner", "none", "--threads", "1", "--quiet", cwd=tmp_path)
+                     "--pruner", "none", "--workers", "2", "--threads", "1", "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = tmp_path / "runs" / "fake150-random-1ep"
     for name in ("results.md", "best_params.json", "plots.html", "optimization_history.png",

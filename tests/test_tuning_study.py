@@ -163,3 +163,12 @@ def test_median_pruning_acts_from_the_third_trial_after_the_first_epoch(tmp_path
     pruned = study.trials[0]
     assert pruned.state == TrialState.PRUNED
     assert pruned.user_attrs["pruned_at_epoch"] == 1 and sorted(pruned.intermediate_values) == [0, 1]
+
+
+def test_journal_storage_runs_the_exact_budget_too(tmp_path):
+    journal = study_mod.make_storage(journal=str(tmp_path / "shared" / "study.log"))
+    study = study_mod.open_study("s", journal, CONFIG, 3)
+    assert study_mod.run_worker(study, space_only, waits_for_others=False) == 3
+    reopened = study_mod.open_study("s", study_mod.make_storage(journal=str(tmp_path / "shared" / "study.log")),
+                                    CONFIG, None)
+    assert states(reopened) == {"complete": 3, "budget": 3}

@@ -32,8 +32,11 @@ def run_cli(*args: str, cwd: Path, timeout: float = 300, env: dict | None = None
 
 
 def start_cli(*args: str, cwd: Path, env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
-    out = open(log, "w") if log is not None else subprocess.DEVNULL
-    return subprocess.Popen(cli_command(*args), cwd=cwd, env=env or cli_env(), stdout=out, stderr=subprocess.STDOUT)
+    if log is None:
+        return subprocess.Popen(cli_command(*args), cwd=cwd, env=env or cli_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.STDOUT)
+    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(cli_command(*args), cwd=cwd, env=env or cli_env(), stdout=out, stderr=subprocess.STDOUT)
 
 
 @pytest.fixture(scope="session")
