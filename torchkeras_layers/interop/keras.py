@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from ..layers.base import Layer
-from ..models.base import deserialize_layer, unsupported_layers, unsupported_message
+from ..models.base import unsupported_layers, unsupported_message
 
 __all__ = ["from_keras", "to_keras", "load_keras_weights"]
 
@@ -167,8 +167,8 @@ def _to_tuple(shape):
 def to_keras(module: Layer):
     """Our layer / `Sequential` / `Model` -> the Keras layer or model with the same config and weights
     (a model can then be saved with `.save("model.keras")`)."""
-    from ..models import Model, Sequential
-
+    if not isinstance(module, Layer):
+        raise TypeError(f"to_keras: expected a torchkeras_layers layer or model; received {type(module).__name__}")
     keras = _keras()
     from keras.src.saving.serialization_lib import SafeModeScope
 
@@ -249,8 +249,3 @@ def load_keras_weights(module: Layer, path: str) -> Layer:
     else:
         module.set_weights(keras_model.get_weights())
     return module
-
-
-def deserialize(entry: dict) -> Layer:
-    """Our layer/model from a serialised Keras entry (`{"class_name", "config", ...}`)."""
-    return deserialize_layer(entry)

@@ -15,7 +15,6 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
 from torch import nn
 
 from ..dtypes import dtype_name
