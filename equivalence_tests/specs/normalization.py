@@ -121,6 +121,8 @@ SAMPLES = [
     Sample({"scale": False, "momentum": 0.7}, (3, 4, 4, 3), **TRAIN, id="no-scale"),
     Sample({"center": False, "scale": False}, (6, 4), **TRAIN, id="no-center-no-scale"),
     Sample({"epsilon": 1e-7}, (4, 2, 2, 3), **TRAIN, id="tiny-epsilon"),
+    # Outside a distribution strategy / process group, synchronized BN is plain BN in both frameworks.
+    Sample({"synchronized": True}, (4, 3, 2, 3), **TRAIN, id="synchronized-single-process"),
     Sample({}, (1, 5), training=True, steps=2, id="batch-1-zero-variance"),
     # |mean|/std = 5000 is ill-conditioned in float32 (one ulp of the mean moves the output by 1e-4 on either
     # side), so this one runs in float64 only.

@@ -1,0 +1,124 @@
+"""`synchronized=True` over torch.distributed: two CPU processes (gloo) that each see half of the batch
+must produce what batch norm over the full batch produces: outputs, input gradients, gamma/beta
+gradients (summed over ranks) and the moving statistics after several steps.
+
+The full-batch expectation is computed here with torch's `F.batch_norm` / `torch.var_mean` (and the
+Keras masked-moments formula for the masked case), not with our layer.
+"""
+
+import os
+import tempfile
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+import torch.nn.functional as F
+
+from torchkeras_layers.layers import BatchNormalization
+
+WORLD_SIZE = 2
+STEPS = 3
+MOMENTUM = 0.8
+EPS = 1e-3
+SHAPE = (8, 3, 4, 5)  # NHWC; each rank gets 4 samples
+
+
+def _data(masked: bool):
+    gen = torch.Generator().manual_seed(0)
+    inputs = [torch.randn(SHAPE, generator=gen) * 2 + 0.5 for _ in range(STEPS)]
+    cotangents = [torch.randn(SHAPE, generator=gen) for _ in range(STEPS)]
+    masks = [torch.rand(SHAPE[:-1], generator=gen) < 0.7 for _ in range(STEPS)] if masked else [None] * STEPS
+    channels = SHAPE[-1]
+    weights = {"gamma": torch.rand(channels, generator=gen) + 0.5, "beta": torch.randn(channels, generator=gen),
+               "moving_mean": torch.randn(channels, generator=gen),
+               "moving_variance": torch.rand(channels, generator=gen) + 0.5}
+    return inputs, cotangents, masks, weights
+
+
+def _rank_main(rank, init_method, out_dir):
+    dist.init_process_group("gloo", init_method=init_method, rank=rank, world_size=WORLD_SIZE)
+    try:
+        for masked in (False, True):  # one spawn for both cases: process start-up dominates the run time
+            _run_steps(rank, masked, out_dir)
+    finally:
+        dist.destroy_process_group()
+
+
+def _run_steps(rank, masked, out_dir):
+    inputs, cotangents, masks, weights = _data(masked)
+    layer = BatchNormalization(momentum=MOMENTUM, epsilon=EPS, synchronized=True)
+    layer.build((None,) + SHAPE[1:])
+    layer.set_weights([weights[k].numpy() for k in ("gamma", "beta", "moving_mean", "moving_variance")])
+    results = []
+    for x, cot, mask in zip(inputs, cotangents, masks):
+        local = x.chunk(WORLD_SIZE)[rank].clone().requires_grad_()
+        call = {"training": True} if mask is None else {"training": True, "mask": mask.chunk(WORLD_SIZE)[rank]}
+        out = layer(local, **call)
+        layer.zero_grad()
+        out.backward(cot.chunk(WORLD_SIZE)[rank])
+        results.append({"out": out.detach(), "dx": local.grad, "dgamma": layer.gamma.grad.clone(),
+                        "dbeta": layer.beta.grad.clone()})
+    torch.save({"steps": results, "state": {k: v.clone() for k, v in layer.state_dict().items()}},
+               os.path.join(out_dir, f"rank{rank}-masked{masked}.pt"))
+
+
+def _expected(masked: bool):
+    """Full-batch Keras semantics, computed with torch primitives."""
+    inputs, cotangents, masks, weights = _data(masked)
+    moving_mean, moving_var = weights["moving_mean"].clone(), weights["moving_variance"].clone()
+    steps = []
+    for x, cot, mask in zip(inputs, cotangents, masks):
+        x = x.clone().requires_grad_()
+        gamma = weights["gamma"].clone().requires_grad_()
+        beta = weights["beta"].clone().requires_grad_()
+        if mask is None:
+            out = F.batch_norm(x.permute(0, 3, 1, 2), None, None, gamma, beta, True, 0.0, EPS).permute(0, 2, 3, 1)
+            var, mean = torch.var_mean(x.detach(), dim=(0, 1, 2), correction=0)
+        else:  # Keras 3: mean = sum(m*x)/(sum(m)+1e-7), var likewise; masked positions still normalised
+            m = mask[..., None].expand(x.shape).to(x.dtype)
+            count = m.sum((0, 1, 2)) + 1e-7
+            mean_t = (m * x).sum((0, 1, 2)) / count
+            var_t = (m * (x - mean_t) ** 2).sum((0, 1, 2)) / count
+            out = (x - mean_t) / torch.sqrt(var_t + EPS) * gamma + beta
+            mean, var = mean_t.detach(), var_t.detach()
+        out.backward(cot)
+        steps.append({"out": out.detach(), "dx": x.grad, "dgamma": gamma.grad, "dbeta": beta.grad})
+        moving_mean = moving_mean * MOMENTUM + mean * (1 - MOMENTUM)
+        moving_var = moving_var * MOMENTUM + var * (1 - MOMENTUM)
+    return steps, moving_mean, moving_var
+
+
+@pytest.fixture(scope="module")
+def rank_results():
+    if not dist.is_available():
+        pytest.skip("torch.distributed is not available in this build")
+    with tempfile.TemporaryDirectory() as tmp:
+        mp.spawn(_rank_main, args=("file://" + os.path.join(tmp, "store"), tmp), nprocs=WORLD_SIZE, join=True)
+        return {masked: [torch.load(os.path.join(tmp, f"rank{r}-masked{masked}.pt")) for r in range(WORLD_SIZE)]
+                for masked in (False, True)}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("masked", [False, True])
+def test_two_half_batches_equal_the_full_batch(rank_results, masked):
+    ranks = rank_results[masked]
+    expected_steps, moving_mean, moving_var = _expected(masked)
+    tol = dict(rtol=1e-5, atol=1e-5)
+    for step, expected in enumerate(expected_steps):
+        got = [rank["steps"][step] for rank in ranks]
+        torch.testing.assert_close(torch.cat([g["out"] for g in got]), expected["out"], **tol)
+        torch.testing.assert_close(torch.cat([g["dx"] for g in got]), expected["dx"], **tol)
+        # Each rank holds its local contribution to dgamma/dbeta; DDP would sum (average) them.
+        torch.testing.assert_close(sum(g["dgamma"] for g in got), expected["dgamma"], **tol)
+        torch.testing.assert_close(sum(g["dbeta"] for g in got), expected["dbeta"], **tol)
+    for rank in ranks:  # every rank ends with the same, full-batch moving statistics
+        torch.testing.assert_close(rank["state"]["moving_mean"], moving_mean, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(rank["state"]["moving_variance"], moving_var, rtol=1e-5, atol=1e-6)
+
+
+def test_synchronized_without_process_group_is_plain_batch_norm():
+    x = torch.randn(SHAPE)
+    plain, synced = BatchNormalization(), BatchNormalization(synchronized=True)
+    torch.testing.assert_close(synced(x, training=True), plain(x, training=True), rtol=0, atol=0)
+    torch.testing.assert_close(synced.moving_variance, plain.moving_variance, rtol=0, atol=0)
