@@ -52,7 +52,8 @@ def test_a_small_study_end_to_end_with_its_report(tmp_path):
     assert result.returncode == 0, result.stderr
     out = tmp_path / "runs" / "fake150-random-1ep"
     for name in ("results.md", "best_params.json", "plots.html", "optimization_history.png",
-                 "intermediate_values.png", "param_importances.png", "best_model.pt", "best_model.keras_weights.npz"):
+                 "intermediate_values.png", "param_importances.png", "best_model.pt", "best_model.keras_weights.npz",
+                 "best_model.keras", "best_model.weights.h5"):
         assert (out / name).is_file(), name
     study = optuna.load_study(study_name="fake150-random-1ep", storage=f"sqlite:///{tmp_path / 'runs' / 'tuning.db'}")
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2

@@ -17,6 +17,7 @@ keras = pytest.importorskip("keras")
 from equivalence_tests.tolerances import FORWARD, assert_close  # noqa: E402
 from tuning.data import keras_split_index, load_batch  # noqa: E402
 from tuning.hp import HyperParameters  # noqa: E402
+from tuning.keras_export import export  # noqa: E402
 from tuning.model import build_model, save_keras_weights  # noqa: E402
 from tuning.train import KerasAdam, sparse_categorical_crossentropy  # noqa: E402
 from tuning_fixtures import fake_cifar_dir  # noqa: E402,F401  (fixture)
@@ -97,18 +98,19 @@ def test_keras_reads_the_fake_batches_like_our_loader(fake_cifar_dir):
     assert np.array_equal(our_labels, labels)
 
 
-def keras_seed_model(hp):
-    """The seed's build_model(hp), in Keras (float64 so that the comparison sees the weights, not rounding)."""
+def keras_seed_model(hp, dtype="float64"):
+    """The seed's build_model(hp), in Keras (float64 by default, so that comparisons see the weights,
+    not float32 rounding over the Dense layer's ~10^4-long sums)."""
     from keras import layers
 
     model = keras.Sequential()
-    model.add(keras.Input((32, 32, 3), dtype="float64"))
+    model.add(keras.Input((32, 32, 3), dtype=dtype))
     model.add(layers.Conv2D(filters=hp["conv_1_filter"], kernel_size=hp["conv_1_kernel"], activation="relu",
-                            dtype="float64"))
-    model.add(layers.MaxPooling2D(pool_size=2, dtype="float64"))
-    model.add(layers.Flatten(dtype="float64"))
-    model.add(layers.Dense(units=hp["dense_1_units"], activation="relu", dtype="float64"))
-    model.add(layers.Dense(10, activation="softmax", dtype="float64"))
+                            dtype=dtype))
+    model.add(layers.MaxPooling2D(pool_size=2, dtype=dtype))
+    model.add(layers.Flatten(dtype=dtype))
+    model.add(layers.Dense(units=hp["dense_1_units"], activation="relu", dtype=dtype))
+    model.add(layers.Dense(10, activation="softmax", dtype=dtype))
     return model
 
 
@@ -126,3 +128,19 @@ def test_exported_weights_load_into_the_seed_keras_model(tmp_path, values):
     expected = keras.ops.convert_to_numpy(reference(x))
     got = ours.double()(torch.from_numpy(x)).detach().numpy()
     assert_close(got, expected, FORWARD["float64"], "seed model with exported weights")
+
+
+def test_best_model_keras_files_are_the_seed_model_with_our_weights(tmp_path):
+    values = {"conv_1_filter": 32, "conv_1_kernel": 5, "dense_1_units": 96}
+    torch.manual_seed(1)
+    ours = build_model(HyperParameters(values=values))
+    export(ours, tmp_path)
+    loaded = keras.models.load_model(tmp_path / "best_model.keras")
+    seed = keras_seed_model(values, dtype="float32")
+    seed.load_weights(tmp_path / "best_model.weights.h5")
+    for model in (loaded, seed):
+        assert [type(layer).__name__ for layer in model.layers] == ["Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), ours.get_weights(), strict=True))
+    conv, dense, out = loaded.layers[0], loaded.layers[3], loaded.layers[4]
+    assert (conv.filters, conv.kernel_size, conv.get_config()["activation"]) == (32, (5, 5), "relu")
+    assert (dense.units, out.units, out.get_config()["activation"]) == (96, 10, "softmax")

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
     from . import data as data_mod
-    from . import report, study as study_mod
+    from . import keras_export, report, study as study_mod
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     log = tqdm.write
@@ -207,8 +207,9 @@ def main(argv: list[str] | None = None) -> int:
                                      device=device, amp=args.amp, compile=args.compile, progress=not args.quiet)
         best["retrained"] = result
         (out_dir / "best_params.json").write_text(json.dumps(best, indent=2) + "\n")
-        print(f"Best model: test accuracy {result['test_accuracy']:.4f}; saved {out_dir / 'best_model.pt'} "
-              f"and {out_dir / 'best_model.keras_weights.npz'}")
+        saved = [out_dir / "best_model.pt", out_dir / "best_model.keras_weights.npz"]
+        saved += keras_export.export_in_subprocess(out_dir, log=print)
+        print(f"Best model: test accuracy {result['test_accuracy']:.4f}; saved " + ", ".join(map(str, saved)))
     print(f"Report in {out_dir}/. Browse the study with: optuna-dashboard {where}")
     return 0
 

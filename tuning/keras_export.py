@@ -1,0 +1,62 @@
+"""The best model as Keras files: `best_model.keras` (architecture and weights, `keras.models.load_model`)
+and `best_model.weights.h5` (`keras_model.load_weights` on the seed's model), through
+`torchkeras_layers.to_keras`.
+
+The report runs this as a separate process (`python -m tuning.keras_export OUT_DIR`), on the CPU, so
+that the tuning process never imports TensorFlow and TensorFlow never claims the GPU's memory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+KERAS_FILES = ("best_model.keras", "best_model.weights.h5")
+
+
+def export(model, out_dir: Path) -> list[Path]:
+    """Write `model` (ours, built) as `best_model.keras` and `best_model.weights.h5` in `out_dir`."""
+    import torchkeras_layers as tkl
+
+    keras_model = tkl.to_keras(model)
+    keras_model.save(out_dir / KERAS_FILES[0])
+    keras_model.save_weights(out_dir / KERAS_FILES[1])
+    return [out_dir / name for name in KERAS_FILES]
+
+
+def export_in_subprocess(out_dir: Path, log=print) -> list[Path]:
+    """Run :func:`main` for `out_dir` (which holds best_model.pt and best_params.json) in a CPU-only
+    process; returns the files written, or [] (with a note) when Keras is missing or the export fails."""
+    if importlib.util.find_spec("keras") is None:
+        log("  (Keras is not installed: no .keras / .weights.h5 files; best_model.keras_weights.npz has the weights)")
+        return []
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-m", "tuning.keras_export", str(out_dir)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        log(f"  (the Keras export failed; best_model.keras_weights.npz has the weights)\n{done.stderr[-2000:]}")
+        return []
+    return [out_dir / name for name in KERAS_FILES]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import torch
+
+    from .hp import HyperParameters
+    from .model import build_model
+
+    out_dir = Path((sys.argv[1:] if argv is None else argv)[0])
+    params = json.loads((out_dir / "best_params.json").read_text())["params"]
+    model = build_model(HyperParameters(values=params))
+    model.load_state_dict(torch.load(out_dir / "best_model.pt", map_location="cpu"))
+    export(model, out_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
