@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def trial_end(frozen) -> None:
         bar.update(1)
-        value = "pruned" if frozen.state.name == "PRUNED" else f"{study_mod.OBJECTIVE} {frozen.value:.4f}"
+        value = "no value" if frozen.value is None else f"{study_mod.OBJECTIVE} {frozen.value:.4f}"
         log(f"trial {frozen.number} {frozen.state.name.lower()}: {value} with {frozen.params}")
 
     try:

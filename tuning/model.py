@@ -36,7 +36,7 @@ def built(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     """`model` on `device` with its weights created (a model without a declared input shape builds
     lazily on its first call, so run one sample through it)."""
     model = model.to(device)
-    if not getattr(model, "built", True) or not any(True for _ in model.parameters()):
+    if not getattr(model, "built", True) or next(model.parameters(), None) is None:
         was_training = model.training
         with torch.no_grad():
             model.eval()(torch.zeros((1, *IMAGE_SHAPE), device=device))

@@ -130,14 +130,15 @@ def make_sampler(kind: str, seed: int, n_trials: int) -> BaseSampler:
     if kind not in SAMPLERS:
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {kind!r}")
     if kind == "tpe":
-        startup = min(10, max(1, math.ceil(n_trials / 2)))
+        startup = min(10, math.ceil(n_trials / 2))
         return PerTrialSeedSampler(lambda s: TPESampler(seed=s, n_startup_trials=startup), seed)
     return PerTrialSeedSampler(lambda s: RandomSampler(seed=s), seed)
 
 
 def make_pruner(kind: str) -> optuna.pruners.BasePruner:
-    """Pruners set to act within a 5-trial study: the median rule from the third trial on, after the
-    first epoch; successive halving with rungs at epochs 1, 3, 9 keeping the top third."""
+    """Pruners set to act within a 5-trial study (steps are 0-based epochs): the median rule once two
+    trials have finished, from the second epoch on (Optuna's defaults wait for 5 finished trials);
+    successive halving with rungs after epochs 2, 4 and 10 that keep the top third."""
     if kind == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
     if kind == "halving":
