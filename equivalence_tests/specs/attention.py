@@ -173,6 +173,42 @@ SAMPLES = [
 
 
 def _sample(rng) -> Sample:
+    return _sample_high_rank(rng) if rng.random() < 0.3 else _sample_3d(rng)
+
+
+def _sample_high_rank(rng) -> Sample:
+    """4-D/5-D inputs with random attention_axes (Keras' explicit path). Masks only in the layouts
+    where Keras aligns them: a full attention_mask (B, *other axes, *query axes, *key axes), a
+    value_mask with one trailing attention axis; causal only along axis 1."""
+    rank = int(rng.integers(4, 6))
+    positions = list(range(1, rank - 1))
+    # TensorFlow's CPU Softmax kernel takes at most 5 dims, so Keras (TF backend) cannot run a single
+    # attention axis on 5-D inputs (6-D scores); several axes use a logsumexp that has no such limit.
+    count = int(rng.integers(1 if rank == 4 else 2, len(positions) + 1))
+    axes = tuple(int(a) for a in rng.choice(positions, size=count, replace=False))
+    batch = int(rng.integers(1, 3))
+    query_dims = [int(d) for d in rng.integers(1, 4, size=rank - 2)]
+    value_dims = [query_dims[i - 1] if i not in axes else int(rng.integers(1, 4)) for i in positions]
+    features = [int(d) for d in rng.integers(1, 6, size=2)]
+    config = {"num_heads": int(rng.integers(1, 3)), "key_dim": int(rng.integers(2, 4)),
+              "attention_axes": axes if rng.random() < 0.7 else tuple(a - rank for a in axes),
+              "use_gate": bool(rng.random() < 0.3)}
+    if len(axes) == rank - 2 and rng.random() < 0.3:
+        config.pop("attention_axes")  # None: all position axes, in order
+        axes = tuple(positions)
+    kwargs = {"return_attention_scores": bool(rng.random() < 0.5)}
+    others = [a for a in positions if a not in axes]
+    if rng.random() < 0.3:
+        shape = [batch] + [query_dims[a - 1] for a in others] + [query_dims[a - 1] for a in axes] + [value_dims[a - 1] for a in axes]
+        kwargs["attention_mask"] = _mask(rng, tuple(shape), 0.8)
+    if axes == (rank - 2,) and rng.random() < 0.4:
+        kwargs["value_mask"] = _mask(rng, (batch, *value_dims), 0.8)
+    if axes == (1,) and rng.random() < 0.4:
+        kwargs["use_causal_mask"] = True
+    return Sample(config, (batch, *query_dims, features[0]), ((batch, *value_dims, features[1]),), call_kwargs=kwargs)
+
+
+def _sample_3d(rng) -> Sample:
     # key_dim/value_dim >= 2 and no trailing 1 in output_shape: Keras' TF `ops.add` broadcasts a bias
     # such as (N, 1) along the wrong axis (see the "head-size-1" numpy-reference sample).
     heads, key_dim = int(rng.integers(1, 4)), int(rng.integers(2, 5))
