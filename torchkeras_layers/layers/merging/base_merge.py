@@ -32,8 +32,9 @@ class Merge(Layer):
         if len(shapes) < self.min_inputs or (self.max_inputs is not None and len(shapes) > self.max_inputs):
             expected = f"exactly {self.max_inputs}" if self.max_inputs == self.min_inputs else f"at least {self.min_inputs}"
             raise ValueError(f"{cls}: should be called on {expected} inputs; received {len(shapes)} (shapes {list(shapes)})")
-        batch_sizes = {s[0] for s in shapes if s} - {None}
-        if len(batch_sizes) > 1:
+        # Compared pairwise, not through a set: under torch.export the batch size is a SymInt (unhashable).
+        batch_sizes = [s[0] for s in shapes if s and s[0] is not None]
+        if any(b != batch_sizes[0] for b in batch_sizes[1:]):
             raise ValueError(f"{cls}: cannot merge tensors with different batch sizes; received shapes {list(shapes)}")
         out = tuple(shapes[0][1:])
         for shape in shapes[1:]:

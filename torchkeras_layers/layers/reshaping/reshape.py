@@ -25,7 +25,7 @@ class Reshape(Layer):
         if any(d is None for d in rest):
             return tuple(None if d == -1 else d for d in self.target_shape)
         size = math.prod(rest)
-        known = math.prod(d for d in self.target_shape if d != -1)
+        known = math.prod([d for d in self.target_shape if d != -1])  # a list: dynamo cannot pass a generator to math.prod
         if -1 not in self.target_shape:
             if size != known:
                 raise ValueError(f"Reshape ({self.name!r}): the total size must be unchanged; input shape {rest} "
