@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from .harness import as_numpy
-from .tolerances import FORWARD, GRADIENT, STATE, assert_close
+from .tolerances import (FORWARD, GRADIENT, STATE, TRAJECTORY_LOSS_ATOL_PER_STEP, TRAJECTORY_WEIGHT_ATOL_PER_STEP,
+                         assert_close)
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -333,16 +334,7 @@ def test_plain_torch_adam_is_not_keras_adam():
 
 # ---------------------------------------------------------------------------- training-trajectory parity
 TRAJECTORY_STEPS = 20
-# Tolerances of the trajectory test (proposed for equivalence_tests/tolerances.py):
-# Both sides start from identical weights and see identical batches; each step differs only by float32
-# rounding in forward/backward (~1e-7 relative, like FORWARD/GRADIENT). Adam then divides the first
-# moment by sqrt(v): for weights whose gradient is near zero (dead ReLU units) that quotient is
-# ill-conditioned, so a rounding-level gradient difference can move an update by far more than
-# 1e-7 relative, and every step's weight difference feeds the next step's forward pass. The
-# differences therefore grow with the number of steps (measured: max weight difference 2.4e-6 and
-# max loss difference 7e-6 after 20 steps). The bounds grow linearly with the step count:
-TRAJECTORY_WEIGHT_ATOL_PER_STEP = 1e-6  # |w_ours - w_keras| <= steps * this (20 steps: 2e-5)
-TRAJECTORY_LOSS_ATOL_PER_STEP = 2e-6  # |loss_ours - loss_keras| at step t <= (t+1) * this * max(1, |loss|)
+# Tolerances: equivalence_tests/tolerances.py (TRAJECTORY_*), with why they grow with the step count.
 # For scale: running the same test with torch.optim.Adam (eps=1e-7 outside the bias correction) or
 # with epsilon=1e-8 misses these bounds by 25x-30x (weights off by 5e-4 - 7e-4).
 

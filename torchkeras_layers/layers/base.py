@@ -238,14 +238,17 @@ class Layer(nn.Module):
         return [i.name for i in infos if i.trainable] + [i.name for i in infos if not i.trainable]
 
     def sublayers(self) -> list["Layer"]:
-        """Direct sub-layers in creation order (their weights follow this layer's in get_weights)."""
-        found = []
-        for child in self.children():
-            if isinstance(child, Layer):
-                found.append(child)
-            else:  # containers such as nn.ModuleList
-                found.extend(c for c in child.modules() if isinstance(c, Layer))
-        return found
+        """The nearest sub-layers in creation order (their weights follow this layer's in get_weights):
+        direct children, and the first `Layer`s inside plain containers such as nn.ModuleList."""
+
+        def nearest(module):
+            for child in module.children():
+                if isinstance(child, Layer):
+                    yield child
+                else:
+                    yield from nearest(child)
+
+        return list(nearest(self))
 
     def keras_weights(self) -> list[tuple[str, "Layer", WeightInfo]]:
         """(path, owner, info) for every weight in Keras' `get_weights` order."""
@@ -268,9 +271,22 @@ class Layer(nn.Module):
     def weights(self) -> list[torch.Tensor]:
         return self.keras_weight_tensors()
 
+    def _split_weights(self) -> tuple[list, list]:
+        """(trainable, non-trainable) in Keras order; a frozen parameter (`trainable=False`, LoRA's
+        base kernel) counts as non-trainable, as Keras' variables do."""
+        trainable, frozen = [], []
+        for tensor, (_, owner, info) in zip(self.keras_weight_tensors(), self.keras_weights()):
+            live = info.trainable and getattr(owner, info.name).requires_grad
+            (trainable if live else frozen).append(tensor)
+        return trainable, frozen
+
     @property
     def trainable_weights(self) -> list[torch.Tensor]:
-        return [t for t, (_, _, info) in zip(self.keras_weight_tensors(), self.keras_weights()) if info.trainable]
+        return self._split_weights()[0]
+
+    @property
+    def non_trainable_weights(self) -> list[torch.Tensor]:
+        return self._split_weights()[1]
 
     def get_weights(self) -> list[np.ndarray]:
         """Keras `get_weights()`: numpy arrays, Keras order, shapes and layout."""

@@ -51,11 +51,6 @@ class CallSignature:
 class Container(Layer):
     """Base of the model classes: a `Layer` whose weights are those of an ordered list of layers."""
 
-    def sublayers(self) -> list[Layer]:
-        # Only the model's own layer list: the base class would descend into a ModuleList and also
-        # collect the sub-layers of each layer (MultiHeadAttention's projections) a second time.
-        return [layer for layer in self.layers if isinstance(layer, Layer)]
-
     # Subclasses keep their layers in the `nn.ModuleList` `self.layers`, in Keras' weight order.
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
@@ -82,39 +77,12 @@ class Container(Layer):
         text = format_summary(self, line_length=line_length, positions=positions, show_trainable=show_trainable)
         (print_fn or print)(text)
 
-    def _split_weights(self):
-        """(trainable, non-trainable) in Keras order; a frozen parameter (`trainable=False`, LoRA's
-        base kernel) counts as non-trainable, as Keras' variables do."""
-        trainable, frozen = [], []
-        for tensor, (_, owner, info) in zip(self.keras_weight_tensors(), self.keras_weights()):
-            live = info.trainable and getattr(owner, info.name).requires_grad
-            (trainable if live else frozen).append(tensor)
-        return trainable, frozen
-
-    @property
-    def trainable_weights(self):
-        return self._split_weights()[0]
-
-    @property
-    def non_trainable_weights(self):
-        return self._split_weights()[1]
-
     def compute_mask(self, inputs, mask=None):
         # The mask of a model's output is produced while running it; `forward_with_mask` returns both.
         return self.forward_with_mask(inputs, training=False, mask=mask)[1]
 
     def forward_with_mask(self, inputs, training=None, mask=None):  # pragma: no cover - overridden
         raise NotImplementedError
-
-    def _apply(self, fn, recurse=True):
-        # `.double()` / `.to(dtype)` must also move the dtype that the model's floating `Input`s cast
-        # their data to, or a float64 model would round its inputs to float32 first.
-        result = super()._apply(fn, recurse)
-        for module in self.modules():
-            if isinstance(module, InputLayer) and module.input_dtype.is_floating_point:
-                probe = fn(torch.empty(0, dtype=module.input_dtype))
-                module.input_dtype = probe.dtype
-        return result
 
 
 # ---------------------------------------------------------------------------- model inputs

@@ -64,13 +64,22 @@ class InputLayer(Layer):
                 f"{type(self).__name__} ({self.name!r}): expected an input of rank {len(self.batch_shape)} "
                 f"(shape {self.batch_shape}), received shape {tuple(inputs.shape)}"
             )
-        for axis, (expected, got) in enumerate(zip(self.batch_shape, inputs.shape)):
+        # Keras' model input spec leaves the batch size free, even for `Input(batch_shape=...)`.
+        for axis, (expected, got) in enumerate(zip(self.batch_shape[1:], inputs.shape[1:]), start=1):
             if expected is not None and expected != got:
                 raise ValueError(
                     f"{type(self).__name__} ({self.name!r}): expected shape {self.batch_shape}, received "
                     f"{tuple(inputs.shape)} (axis {axis}: expected {expected}, got {got})"
                 )
         return inputs if inputs.dtype == self.input_dtype else inputs.to(self.input_dtype)
+
+    def _apply(self, fn, recurse=True):
+        # `.double()` / `.to(dtype)` also move the dtype floating data is cast to, or a float64 model
+        # would round its inputs to float32 first.
+        result = super()._apply(fn, recurse)
+        if self.input_dtype.is_floating_point:
+            self.input_dtype = fn(torch.empty(0, dtype=self.input_dtype)).dtype
+        return result
 
     def _check_input_type(self, inputs) -> None:
         if inputs is not None and not isinstance(inputs, torch.Tensor):
