@@ -1,6 +1,6 @@
 """The tuning tool's Keras semantics checked against Keras itself (TensorFlow backend): the validation
-split, Adam, the loss, the CIFAR batch reader, and the exported best-model weights in the seed's
-Keras model."""
+split, the loss, the CIFAR batch reader, and the exported best model in the seed's Keras model.
+(Adam is `tkl.optimizers.keras_adam`, checked against Keras with the optimizers.)"""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tuning.data import keras_split_index, load_batch  # noqa: E402
 from tuning.hp import HyperParameters  # noqa: E402
 from tuning.keras_export import export  # noqa: E402
 from tuning.model import build_model, save_keras_weights  # noqa: E402
-from tuning.train import KerasAdam, sparse_categorical_crossentropy  # noqa: E402
+from tuning.train import sparse_categorical_crossentropy  # noqa: E402
 from tuning_fixtures import fake_cifar_dir  # noqa: E402,F401  (fixture)
 
 
@@ -37,42 +37,6 @@ def test_split_matches_keras_train_validation_split(n, split):
         return
     at = keras_split_index(n, split)
     assert np.array_equal(x[:at], train) and np.array_equal(x[at:], val)
-
-
-def keras_adam_run(start, grads):
-    variable = keras.Variable(start)
-    optimizer = keras.optimizers.Adam()
-    for g in grads:
-        optimizer.apply_gradients([(keras.ops.convert_to_tensor(g), variable)])
-        yield keras.ops.convert_to_numpy(variable)
-
-
-def torch_run(optimizer_class, start, grads, **kwargs):
-    weight = torch.nn.Parameter(torch.from_numpy(start.copy()))
-    optimizer = optimizer_class([weight], **kwargs)
-    for g in grads:
-        weight.grad = torch.from_numpy(g)
-        optimizer.step()
-        yield weight.detach().numpy().copy()
-
-
-@pytest.mark.parametrize("scale", [1.0, 1e-3, 1e-7])
-def test_keras_adam_matches_keras_adam(scale):
-    rng = np.random.default_rng(0)
-    start = rng.normal(size=(4, 3)).astype(np.float32)
-    grads = [rng.normal(scale=scale, size=(4, 3)).astype(np.float32) for _ in range(5)]
-    for step, (ours, expected) in enumerate(zip(torch_run(KerasAdam, start, grads), keras_adam_run(start, grads))):
-        assert_close(ours, expected, FORWARD["float32"], f"Adam step {step}")
-
-
-def test_torch_adam_with_epsilon_1e7_is_not_keras_adam():
-    # Why KerasAdam exists: with gradients near epsilon, where the epsilon sits matters.
-    rng = np.random.default_rng(0)
-    start = rng.normal(size=(4, 3)).astype(np.float32)
-    grads = [rng.normal(scale=1e-7, size=(4, 3)).astype(np.float32) for _ in range(3)]
-    torch_last = list(torch_run(torch.optim.Adam, start, grads, lr=1e-3, eps=1e-7))[-1]
-    keras_last = list(keras_adam_run(start, grads))[-1]
-    assert np.abs(torch_last - keras_last).max() > 1e-4
 
 
 def test_loss_matches_keras_sparse_categorical_crossentropy():

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import numpy as np
 import pytest
 import torch
 
 from tuning.hp import HyperParameters
 from tuning.model import build_model, keras_weight_arrays
-from tuning.train import KerasAdam, evaluate, train_model
+from tuning.train import evaluate, train_model
 from tuning_fixtures import fake_cifar_dir, fake_splits  # noqa: F401  (fixtures)
 
 SMALL = {"conv_1_filter": 32, "conv_1_kernel": 3, "dense_1_units": 32}
@@ -41,26 +40,6 @@ def test_returned_weights_are_the_best_epochs(fake_splits):
     val_loss, val_accuracy = evaluate(model, fake_splits.x_val, fake_splits.y_val)
     assert val_accuracy == history["val_accuracy"][best_epoch]
     assert val_loss == pytest.approx(history["val_loss"][best_epoch], rel=1e-6)
-
-
-def test_keras_adam_keeps_its_state_through_state_dict():
-    torch.manual_seed(0)
-    w = torch.nn.Parameter(torch.randn(5))
-    opt = KerasAdam([w])
-    for _ in range(3):
-        opt.zero_grad()
-        (w ** 2).sum().backward()
-        opt.step()
-    # A deep copy, as torch.save/torch.load give (state_dict() shares the live state tensors).
-    saved_w, saved_state = w.detach().clone(), copy.deepcopy(opt.state_dict())
-    w2 = torch.nn.Parameter(saved_w.clone())
-    opt2 = KerasAdam([w2])
-    opt2.load_state_dict(saved_state)
-    for p, o in ((w, opt), (w2, opt2)):
-        o.zero_grad()
-        (p ** 2).sum().backward()
-        o.step()
-    assert torch.equal(w, w2)
 
 
 def test_keras_weight_export_is_in_keras_order_and_layout():

@@ -1,8 +1,8 @@
 """The seed's `model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
 metrics=["accuracy"])` and `model.fit(..., batch_size=32, shuffle=True)`, in PyTorch with Keras' math.
 
-* :class:`KerasAdam`: Keras' Adam update (epsilon added to the un-corrected `sqrt(v)`, default 1e-7),
-  run by torch's Adam kernels;
+* the optimizer: `tkl.optimizers.keras_adam` (Keras' defaults, lr 1e-3 and epsilon 1e-7, and Keras'
+  placement of epsilon);
 * :func:`sparse_categorical_crossentropy`: Keras' loss on probabilities (clip to [1e-7, 1 - 1e-7]);
 * :func:`fit` / :func:`evaluate`: shuffled mini-batches each epoch (last partial batch kept), per-epoch
   `loss`/`accuracy`/`val_loss`/`val_accuracy` like Keras' History, regularization losses added and
@@ -21,34 +21,7 @@ from tqdm.auto import tqdm
 
 import torchkeras_layers as tkl
 
-KERAS_EPSILON = 1e-7  # keras.config.epsilon(), also Adam's default epsilon
-
-
-class KerasAdam(torch.optim.Adam):
-    """`keras.optimizers.Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
-
-    Keras updates `w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`; torch's Adam computes
-    `lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)`. They agree when torch's eps is
-    `eps / sqrt(1 - b2^t)`, so this sets that per step and lets torch's (foreach/fused) kernel run.
-    """
-
-    def __init__(self, params, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = KERAS_EPSILON, **kwargs):
-        super().__init__(params, lr=learning_rate, betas=(beta_1, beta_2), eps=epsilon, **kwargs)
-        for group in self.param_groups:
-            group["keras_epsilon"] = epsilon
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            # Keras' `iterations + 1`: the step about to be taken (every parameter steps together).
-            first = next((p for p in group["params"] if p.grad is not None), None)
-            if first is None:
-                continue
-            taken = self.state[first].get("step", 0)
-            t = int(taken) + 1
-            group["eps"] = group["keras_epsilon"] / math.sqrt(1.0 - group["betas"][1] ** t)
-        return super().step(closure)
+KERAS_EPSILON = 1e-7  # keras.config.epsilon()
 
 
 def sparse_categorical_crossentropy(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -143,7 +116,7 @@ def train_model(build: Callable, hp, data, *, epochs: int, batch_size: int, seed
 
     torch.manual_seed(seed)
     model = built(build(hp), device)
-    optimizer = KerasAdam(model.parameters())
+    optimizer = tkl.optimizers.keras_adam(model.parameters())
     tkl.constrain(optimizer, model)
     runner = torch.compile(model, fullgraph=True) if compile else model
     best = {"epoch": -1, "val_accuracy": -math.inf, "state": None}
