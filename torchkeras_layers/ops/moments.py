@@ -94,7 +94,7 @@ def batch_norm_with_moments(x: torch.Tensor, weight: torch.Tensor | None, bias: 
     error ~1e-7 * (var + eps)).
     """
     out, mean, invstd = torch.native_batch_norm(x, weight, bias, None, None, True, 0.0, epsilon)
-    var = torch.clamp_min(torch.reciprocal(invstd * invstd) - epsilon, 0.0)
+    var = invstd.square().reciprocal_().sub_(epsilon).clamp_min_(0.0)
     return out, mean, var
 
 

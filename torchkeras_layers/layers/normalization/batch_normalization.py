@@ -306,27 +306,25 @@ class BatchNormalization(Layer):
             scale, offset = _compose(r, d, scale, offset)
         return scale, offset
 
-    @torch.no_grad()
     def _update_moving_statistics(self, mean, var, count):
         """Keras: `moving = moving * momentum + batch * (1 - momentum)`, with the biased variance
-        (unbiased for tf_keras' fused kernel); with renorm the variance follows the moving stddev."""
+        (unbiased for tf_keras' fused kernel); with renorm the variance follows the moving stddev.
+        In place and outside autograd: `mean`/`var` are detached and buffers never require grad."""
         momentum = self.momentum
         if self._unbiased_moving_variance:
             var = var * (count / max(count - 1, 1))
         if self.renorm:
             stddev = torch.sqrt(var + self.epsilon)
-            renorm_momentum = self.renorm_momentum
-            _assign(self.renorm_mean, self._vector(self.renorm_mean, mean) * renorm_momentum + mean * (1.0 - renorm_momentum))
-            _assign(self.renorm_stddev,
-                    self._vector(self.renorm_stddev, mean) * renorm_momentum + stddev * (1.0 - renorm_momentum))
-            moving_stddev = self._vector(self.moving_stddev, mean) * momentum + stddev * (1.0 - momentum)
-            _assign(self.moving_mean, self._vector(self.moving_mean, mean) * momentum + mean * (1.0 - momentum))
-            _assign(self.moving_stddev, moving_stddev)
+            _moving_average_(self.renorm_mean, mean, self.renorm_momentum)
+            _moving_average_(self.renorm_stddev, stddev, self.renorm_momentum)
+            _moving_average_(self.moving_mean, mean, momentum)
+            _moving_average_(self.moving_stddev, stddev, momentum)
+            moving_stddev = self._vector(self.moving_stddev, mean)
             # relu: rounding can make stddev^2 - eps slightly negative.
             _assign(self.moving_variance, torch.relu(moving_stddev * moving_stddev - self.epsilon))
         else:
-            _assign(self.moving_mean, self._vector(self.moving_mean, mean) * momentum + mean * (1.0 - momentum))
-            _assign(self.moving_variance, self._vector(self.moving_variance, var) * momentum + var * (1.0 - momentum))
+            _moving_average_(self.moving_mean, mean, momentum)
+            _moving_average_(self.moving_variance, var, momentum)
 
     # ------------------------------------------------------------------ helpers
     def _synchronizing(self) -> bool:
@@ -431,6 +429,15 @@ def _pinned(buffer_view: torch.Tensor) -> torch.Tensor:
     over a new size-1 axis is the identity, and as an op outside the partitioner's recompute allow-list
     it makes the pre-update value a saved activation. Costs one tiny per-channel kernel."""
     return torch.cumsum(buffer_view.unsqueeze(0), 0).squeeze(0)
+
+
+def _moving_average_(buffer: torch.Tensor, value: torch.Tensor, momentum: float) -> None:
+    """In place, Keras' `buffer = buffer * momentum + value * (1 - momentum)` (value: per channel)."""
+    flat = buffer.view(-1)
+    if flat.dtype == value.dtype:
+        flat.mul_(momentum).add_(value, alpha=1.0 - momentum)
+    else:  # 16-bit statistics (a `.half()` module): average in the batch's float32, as Keras does
+        flat.copy_(flat.to(value.dtype) * momentum + value * (1.0 - momentum))
 
 
 def _assign(buffer: torch.Tensor, value: torch.Tensor) -> None:
