@@ -105,7 +105,9 @@ class MultiHeadAttention(Layer):
         self.bias_initializer = self._resolve(initializers.get, "bias_initializer", bias_initializer)
         self.kernel_regularizer = self._resolve(regularizers.get, "kernel_regularizer", kernel_regularizer)
         self.bias_regularizer = self._resolve(regularizers.get, "bias_regularizer", bias_regularizer)
-        self.sublayer_activity_regularizer = self._resolve(regularizers.get, "activity_regularizer", activity_regularizer)
+        self.sublayer_activity_regularizer = self._resolve(
+            regularizers.get, "activity_regularizer", activity_regularizer
+        )
         self.kernel_constraint = self._resolve(constraints.get, "kernel_constraint", kernel_constraint)
         self.bias_constraint = self._resolve(constraints.get, "bias_constraint", bias_constraint)
         # 1/sqrt(key_dim), whatever value_dim is. Keras casts this Python float to the compute dtype
@@ -121,7 +123,9 @@ class MultiHeadAttention(Layer):
         if isinstance(output_shape, int) and not isinstance(output_shape, bool):
             output_shape = (output_shape,)
         if not isinstance(output_shape, (tuple, list)) or not all(_is_positive_int(d) for d in output_shape):
-            raise self._arg_error("output_shape", "must be None, a positive int, or a tuple/list of positive ints", output_shape)
+            raise self._arg_error(
+                "output_shape", "must be None, a positive int, or a tuple/list of positive ints", output_shape
+            )
         return tuple(output_shape)
 
     def _standardize_attention_axes(self, attention_axes):
@@ -132,7 +136,9 @@ class MultiHeadAttention(Layer):
         if not isinstance(attention_axes, (tuple, list)) or not attention_axes or not all(
             isinstance(a, int) and not isinstance(a, bool) for a in attention_axes
         ):
-            raise self._arg_error("attention_axes", "must be None, an int, or a non-empty list/tuple of ints", attention_axes)
+            raise self._arg_error(
+                "attention_axes", "must be None, an int, or a non-empty list/tuple of ints", attention_axes
+            )
         return attention_axes  # resolved to a tuple of non-negative axes at build, as in Keras
 
     # ------------------------------------------------------------------ build
@@ -158,9 +164,12 @@ class MultiHeadAttention(Layer):
         rank = len(query_shape)
         axes = self._resolve_attention_axes(rank)
         if self.sliding_window is not None and len(axes) > 1:
-            raise self._arg_error("sliding_window", f"needs a single attention axis; attention_axes={axes}", self.sliding_window)
+            raise self._arg_error(
+                "sliding_window", f"needs a single attention axis; attention_axes={axes}", self.sliding_window
+            )
         for axis in range(1, rank - 1):
-            if axis not in axes and None not in (query_shape[axis], value_shape[axis]) and query_shape[axis] != value_shape[axis]:
+            known = None not in (query_shape[axis], value_shape[axis])
+            if axis not in axes and known and query_shape[axis] != value_shape[axis]:
                 raise self._arg_error(
                     "value", f"must match the query on the non-attention axis {axis} (attention_axes={axes})", value_shape
                 )
@@ -263,6 +272,7 @@ class MultiHeadAttention(Layer):
         if key is None:
             key = value
         if not self.built:  # called with `query=` as a keyword: the pre-forward hook did not build
+            self._check_input_type(query)
             self._build_from_inputs((query, value, key), {})
         query, value, key = self._cast_inputs(query, value, key)
         self._check_inputs(query, value, key)
@@ -310,7 +320,10 @@ class MultiHeadAttention(Layer):
         target = self.query._weights_float_dtype()
         if not self.autocast or target is None or torch.is_autocast_enabled(query.device.type):
             return query, value, key
-        return tuple([t.to(target) if t.is_floating_point() and t.dtype != target else t for t in (query, value, key)])
+        return tuple([
+            t.to(target) if isinstance(t, torch.Tensor) and t.is_floating_point() and t.dtype != target else t
+            for t in (query, value, key)
+        ])
 
     def _check_inputs(self, query, value, key):
         built_q, built_v, built_k = self._built_shapes
