@@ -245,3 +245,15 @@ def test_compute_output_shape():
     assert BatchNormalization(axis=1).compute_output_shape((None, 3, 4)) == (None, 3, 4)
     with pytest.raises(ValueError, match="BatchNormalization"):
         BatchNormalization(axis=3).compute_output_shape((None, 3))
+
+
+def test_fused_path_ignores_masks_with_a_warning_like_tf_keras():
+    x = torch.randn(4, 3, 5, 6)
+    mask = torch.rand(4, 3, 5) < 0.5
+    masked, plain = _built(x, fused=True), _built(x, fused=True)
+    plain.load_state_dict(masked.state_dict())
+    with pytest.warns(UserWarning, match="masks are ignored"):
+        out = masked(x, training=True, mask=mask)
+    torch.testing.assert_close(out, plain(x, training=True), rtol=0, atol=0)
+    compiled = torch.compile(masked, fullgraph=True, backend="aot_eager")  # no warning call inside the graph
+    torch.testing.assert_close(compiled(x, training=True, mask=mask), plain(x, training=True), rtol=0, atol=0)

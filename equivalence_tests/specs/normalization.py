@@ -173,7 +173,8 @@ SAMPLES = [
            make_inputs=_affine_inputs((6, 4, 3), 3.0, 1.5), **{**TF_KERAS_TRAIN, "steps": 6},
            id="renorm-vs-tf-keras"),
     Sample({"momentum": 0.9}, (4, 5, 3), **TF_KERAS_TRAIN, id="tf-keras-non-fused-biased"),
-    # tf_keras' fused kernel (float32 only: tf_keras rejects fused=True in float64) updates the moving variance with the unbiased variance.
+    # tf_keras' fused kernel (float32 only: tf_keras rejects fused=True in float64) updates the moving variance
+    # with the unbiased variance.
     Sample({"fused": True}, (4, 3, 2, 5), **TF_KERAS_TRAIN, id="fused-nhwc-unbiased"),
     Sample({**RANDOM_WEIGHTS, "fused": True, "axis": 1, "momentum": 0.9}, (3, 4, 2, 3), **TF_KERAS_TRAIN,
            id="fused-nchw-unbiased"),
@@ -203,7 +204,8 @@ def _random_sample(rng: np.random.Generator) -> Sample:
     if rng.random() < 0.25:
         config["renorm"] = True
         config["renorm_momentum"] = float(np.round(rng.uniform(0.5, 0.99), 2))
-        config["renorm_clipping"] = {k: v for k, v in (("rmin", 0.8), ("rmax", 1.3), ("dmax", 0.4)) if rng.random() < 0.6}
+        bounds = (("rmin", 0.8), ("rmax", 1.3), ("dmax", 0.4))
+        config["renorm_clipping"] = {k: v for k, v in bounds if rng.random() < 0.6}
     training = bool(rng.random() < 0.75)
     steps = int(rng.integers(1, 6)) if training else 1
     # Masked training with a single channel on a non-last axis crashes Keras 3.15 (README, "Keras bugs").

@@ -73,7 +73,8 @@ class BatchNormalization(Layer):
     ):
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-            raise self._arg_error("axis", "must be a single int (Keras 3 does not accept a list of axes)", axis, TypeError)
+            raise self._arg_error("axis", "must be a single int (Keras 3 does not accept a list of axes)", axis,
+                                  TypeError)
         self.axis = int(axis)
         self.momentum = self._float("momentum", momentum)
         self.epsilon = self._float("epsilon", epsilon)
@@ -94,13 +95,14 @@ class BatchNormalization(Layer):
             isinstance(virtual_batch_size, bool) or not isinstance(virtual_batch_size, numbers.Integral)
             or virtual_batch_size <= 0
         ):
-            raise self._arg_error("virtual_batch_size", "must be None or a positive integer that divides the batch size",
+            raise self._arg_error("virtual_batch_size", "must be None or a positive integer dividing the batch size",
                                   virtual_batch_size)
         if adjustment is not None and not callable(adjustment):
             raise self._arg_error("adjustment", "must be None or a callable `input_shape -> (scale, bias)`",
                                   adjustment, TypeError)
         if virtual_batch_size is not None and adjustment is not None:
-            raise self._arg_error("adjustment", "cannot be combined with `virtual_batch_size` (as in tf_keras)", adjustment)
+            raise self._arg_error("adjustment", "cannot be combined with `virtual_batch_size` (as in tf_keras)",
+                                  adjustment)
         if fused not in (None, True, False):
             raise self._arg_error("fused", "must be None, True or False", fused, TypeError)
         self.virtual_batch_size = None if virtual_batch_size is None else int(virtual_batch_size)
@@ -229,13 +231,14 @@ class BatchNormalization(Layer):
         return self._from_channels_first(outputs, x)
 
     def _training_forward(self, x, mask):
-        if self.virtual_batch_size is None and (mask is None or self._unbiased_moving_variance) and not self._synchronizing():
+        mask_used = mask is not None and not self._unbiased_moving_variance  # tf_keras' fused kernel ignores masks
+        if self.virtual_batch_size is None and not mask_used and not self._synchronizing():
             return self._kernel_training_forward(x, mask)
         return self._explicit_training_forward(x, mask)
 
     def _kernel_training_forward(self, x, mask):
         """The hot path: torch's fused batch-norm kernel on a channels-first *view* of `x`."""
-        if mask is not None:
+        if mask is not None and not torch.compiler.is_compiling():  # dynamo cannot trace warnings.warn
             warnings.warn(f"{self.__class__.__name__} ({self.name!r}): masks are ignored with `fused=True`, as in "
                           "tf_keras' fused kernel", stacklevel=3)
         plain = not self.renorm and self.adjustment is None
