@@ -15,6 +15,7 @@ A layer subclasses :class:`Layer`, creates its weights in ``build(input_shape)``
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -487,10 +488,13 @@ def _identifier_module(arg: str):
 
 
 def _recording_build(build):
+    signature = inspect.signature(build)
+
     @functools.wraps(build)
-    def wrapper(self, input_shape, *args, **kwargs):
-        build(self, input_shape, *args, **kwargs)
-        self._build_args = (input_shape, *args)
+    def wrapper(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        # Positional form of the arguments (keywords such as `value_shape=` too), for `to_keras`.
+        self._build_args = signature.bind(self, *args, **kwargs).args[1:]
         self.built = True
 
     return wrapper

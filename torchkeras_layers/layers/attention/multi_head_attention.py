@@ -151,10 +151,7 @@ class MultiHeadAttention(Layer):
         return shapes + (tuple(key.shape),) if isinstance(key, torch.Tensor) else shapes
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        """Keras' `build(query_shape, value_shape, key_shape=None)`; a single list `[query_shape,
-        value_shape(, key_shape)]` (a Keras build config) is accepted too."""
-        if value_shape is None and _is_shape_list(query_shape):
-            query_shape, value_shape, key_shape = (list(query_shape) + [None])[:3]
+        """Keras' `build(query_shape, value_shape, key_shape=None)`."""
         if value_shape is None:
             raise self._arg_error("value_shape", "is required: build(query_shape, value_shape, key_shape=None)", None)
         query_shape = tuple(query_shape)
@@ -242,18 +239,6 @@ class MultiHeadAttention(Layer):
                 self.attention_axes,
             )
         return axes
-
-    # ------------------------------------------------------------------ build_args as Keras' build takes them
-    @property
-    def _build_args(self):
-        return self.__dict__.get("_keras_build_args")
-
-    @_build_args.setter
-    def _build_args(self, args):
-        # `build([q, v, k])` (a Keras build config) is recorded as Keras' `build(q, v, k)` arguments.
-        if args is not None and len(args) == 1 and _is_shape_list(args[0]):
-            args = tuple(tuple(s) for s in args[0])
-        self.__dict__["_keras_build_args"] = args
 
     # ------------------------------------------------------------------ forward
     def forward(
@@ -515,12 +500,6 @@ class MultiHeadAttention(Layer):
 # ---------------------------------------------------------------------- helpers
 def _is_positive_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _is_shape_list(obj) -> bool:
-    return isinstance(obj, (list, tuple)) and len(obj) > 0 and all(
-        isinstance(s, (list, tuple, torch.Size)) for s in obj
-    )
 
 
 def _broadcastable(shape, target) -> bool:
