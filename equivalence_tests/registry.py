@@ -69,6 +69,7 @@ class BadInput:
     call_kwargs: dict = field(default_factory=dict)
     keras_rejects: bool = True  # False only for documented deviations where Keras silently accepts
     id: str = ""
+    reference: str = "keras"  # "tf_keras" for legacy arguments Keras 3 does not know
 
 
 @dataclass

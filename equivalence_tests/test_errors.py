@@ -32,7 +32,8 @@ def test_bad_input(spec, bad):
         module(to_torch(data), **to_torch(bad.call_kwargs))
     assert spec.name in str(ours.value) or spec.cls.__name__ in str(ours.value), f"message must name the layer: {ours.value}"
     if bad.keras_rejects:
-        layer = spec.keras_cls()(**bad.config)
+        config = spec.keras_config(bad.config, bad.reference) if spec.keras_config else bad.config
+        layer = spec.keras_cls(bad.reference)(**config)
         with pytest.raises(Exception):
             if bad.build_shape is not None:
                 layer(to_tf(_fill(bad.build_shape, rng).astype(np.float32)), **to_tf(bad.call_kwargs))

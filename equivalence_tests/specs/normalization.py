@@ -250,12 +250,11 @@ BATCH_NORMALIZATION = LayerSpec(
         BadInput({}, None, (2, 3, 4), call_kwargs={"mask": np.ones((2, 3, 4), bool)}, id="mask-rank"),
         BadInput({}, None, (2, 3, 4), call_kwargs={"mask": np.ones((2, 5), bool), "training": True},
                  id="mask-not-broadcastable"),
-        # Legacy arguments: Keras 3 cannot even construct these layers (`keras_rejects` would build one),
-        # and BadInput has no tf_keras reference; tf_keras' rejection is documented in keras_semantics §4.
-        BadInput({"virtual_batch_size": 4}, (8, 3), (6, 3), call_kwargs={"training": True}, keras_rejects=False,
+        # Legacy arguments (Keras 3 cannot construct these layers): tf_keras must reject them too.
+        BadInput({"virtual_batch_size": 4}, (8, 3), (6, 3), call_kwargs={"training": True}, reference="tf_keras",
                  id="virtual-batch-size-does-not-divide-batch"),
-        BadInput({"fused": True}, None, (2, 3, 4), keras_rejects=False, id="fused-rank-3"),
-        BadInput({"fused": True, "axis": -4}, None, (2, 3, 4, 5), keras_rejects=False, id="fused-4d-axis-0"),
+        BadInput({"fused": True}, None, (2, 3, 4), reference="tf_keras", id="fused-rank-3"),
+        BadInput({"fused": True, "axis": -4}, None, (2, 3, 4, 5), reference="tf_keras", id="fused-4d-axis-0"),
     ],
 )
 
