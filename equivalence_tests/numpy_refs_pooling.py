@@ -118,7 +118,7 @@ def _adaptive(config, x, reduce):
 
 def bilinear_pool(config, args, kwargs, weights):
     """Lin, RoyChowdhury & Maji (ICCV 2015): z = mean over locations l of a_l b_l^T, flattened (row
-    index = channel of a); then y = sign(z) sqrt(|z| + eps) and y / max(||y||_2, eps) when enabled."""
+    index = channel of a); then y = sign(z) (sqrt(|z| + eps) - sqrt(eps)) and y / max(||y||_2, eps)."""
     data_format = config.get("data_format") or "channels_last"
     inputs = args[0] if isinstance(args[0], (list, tuple)) else [args[0], args[0]]
     a, b = (_to_channels_last(np.asarray(t, np.float64), data_format) for t in inputs)
@@ -126,13 +126,40 @@ def bilinear_pool(config, args, kwargs, weights):
     a = a.reshape(batch, -1, a.shape[-1])
     b = b.reshape(batch, -1, b.shape[-1])
     z = np.stack([sum(np.outer(a[n, l], b[n, l]) for l in range(a.shape[1])) / a.shape[1] for n in range(batch)])
-    y = z.reshape(batch, -1)
+    return _normalize(config, z.reshape(batch, -1))
+
+
+def _bilinear_z(config, args):
+    data_format = config.get("data_format") or "channels_last"
+    inputs = args[0] if isinstance(args[0], (list, tuple)) else [args[0], args[0]]
+    a, b = (_to_channels_last(np.asarray(t, np.float64), data_format) for t in inputs)
+    a = a.reshape(a.shape[0], -1, a.shape[-1])
+    b = b.reshape(b.shape[0], -1, b.shape[-1])
+    return np.einsum("nli,nlj->nij", a, b) / a.shape[1]
+
+
+def _normalize(config, y):
     eps = config.get("epsilon", 1e-12)
     if config.get("signed_sqrt", True):
-        y = np.sign(y) * np.sqrt(np.abs(y) + eps)
+        y = np.sign(y) * (np.sqrt(np.abs(y) + eps) - np.sqrt(eps))
     if config.get("l2_normalize", True):
         y = y / np.maximum(np.sqrt((y ** 2).sum(-1, keepdims=True)), eps)
     return y
+
+
+def compact_bilinear_pool(config, args, kwargs, weights):
+    """Gao et al. (CVPR 2016), the Tensor Sketch of z written out (no FFT):
+    y_k = sum over (i, j) with (h_a(i) + h_b(j)) mod d == k of s_a(i) s_b(j) z_ij, then normalised.
+    h and s are the layer's weights [hash_a, sign_a, hash_b, sign_b]."""
+    h_a, s_a, h_b, s_b = (np.asarray(w) for w in weights)
+    d = config["output_dim"]
+    assert set(np.unique(np.abs(s_a))) | set(np.unique(np.abs(s_b))) == {1.0}, "signs must be +-1"
+    z = _bilinear_z(config, args)
+    y = np.zeros((z.shape[0], d))
+    for i in range(len(h_a)):
+        for j in range(len(h_b)):
+            y[:, (h_a[i] + h_b[j]) % d] += s_a[i] * s_b[j] * z[:, i, j]
+    return _normalize(config, y)
 
 
 def global_average_pool_masked(config, args, kwargs, weights):

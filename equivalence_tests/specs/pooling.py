@@ -390,7 +390,27 @@ BILINEAR = LayerSpec(
     ],
 )
 
+COMPACT_BILINEAR = LayerSpec(
+    name="CompactBilinearPooling",
+    module=_cls("CompactBilinearPooling"),
+    samples=[
+        Sample({"output_dim": 16, "seed": 1}, (2, 4, 5, 3), reference=refs.compact_bilinear_pool, id="one-map"),
+        Sample({"output_dim": 32, "seed": 2}, make_inputs=_two_maps((2, 4, 3, 6), (2, 4, 3, 5)),
+               reference=refs.compact_bilinear_pool, id="two-maps"),
+        Sample({"output_dim": 8, "seed": 3, "signed_sqrt": False, "l2_normalize": False},
+               make_inputs=_two_maps((2, 6, 4), (2, 6, 3)), reference=refs.compact_bilinear_pool, id="plain-1d"),
+        Sample({"output_dim": 12, "seed": 4, "data_format": "channels_first"}, make_inputs=_two_maps((2, 5, 3, 4), (2, 2, 3, 4)),
+               reference=refs.compact_bilinear_pool, id="channels-first-odd-dim"),
+    ],
+    bad_configs=[({"output_dim": 0}, "output_dim=0"), ({"seed": "x"}, "string-seed"), ({"epsilon": -1.0}, "negative-epsilon")],
+    bad_inputs=[
+        BadInput({"output_dim": 8}, None, (2, 5), keras_rejects=False, id="rank-2"),
+        BadInput({"output_dim": 8}, None, [(2, 4, 4, 3), (2, 4, 5, 3)], keras_rejects=False, id="spatial-mismatch"),
+        BadInput({"output_dim": 8}, (2, 4, 4, 3), (2, 4, 4, 5), keras_rejects=False, id="channels-change-after-build"),
+    ],
+)
+
 OTHER_SPECS = [_lp_spec(1), _lp_spec(2), _lp_spec(1, fixed_p=True), _lp_spec(2, fixed_p=True),
-               _mean_shift_spec(1), _mean_shift_spec(2), OVERLAPPING, BILINEAR]
+               _mean_shift_spec(1), _mean_shift_spec(2), OVERLAPPING, BILINEAR, COMPACT_BILINEAR]
 
 SPECS = [*WINDOW_SPECS, *GLOBAL_SPECS, *ADAPTIVE_SPECS, *OTHER_SPECS]

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 
 from .padding import split_padding, torch_pad_arg
 
-__all__ = ["max_pool", "avg_pool", "sum_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool"]
+__all__ = ["max_pool", "avg_pool", "sum_pool", "lp_pool", "adaptive_bins", "adaptive_max_pool", "adaptive_avg_pool",
+           "bilinear_normalize", "tensor_sketch"]
 
 _MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
@@ -88,19 +89,24 @@ def adaptive_max_pool(x: torch.Tensor, output_size: Sequence[int]) -> torch.Tens
     """Output cell i covers ``[floor(i*L/O), ceil((i+1)*L/O))`` on each axis (torch's and Keras' bins).
 
     Torch's fused kernel in eager mode and under torch.compile; while exporting (torch.export / ONNX,
-    which has no adaptive max pool for sizes that do not divide) the separable form below."""
+    which has no adaptive max pool for sizes that do not divide) the separable form below, built from
+    plain pools and a gather."""
     if not torch.compiler.is_exporting():
         return _ADAPTIVE_MAX[x.dim() - 2](x, tuple(output_size))
+    return _separable_adaptive(x, output_size, _MAX[x.dim() - 2])
+
+
+def _separable_adaptive(x: torch.Tensor, output_size: Sequence[int], op) -> torch.Tensor:
+    """Adaptive max/avg pooling one axis at a time (both reductions are separable over box bins)."""
     for axis, cells in enumerate(output_size):
-        x = _adaptive_max_along(x, 2 + axis, cells)
+        x = _adaptive_along(x, 2 + axis, cells, op)
     return x
 
 
-def _adaptive_max_along(x: torch.Tensor, dim: int, cells: int) -> torch.Tensor:
-    """Adaptive max over one axis: a stride-1 max pool per distinct bin size, gathered at bin starts."""
+def _adaptive_along(x: torch.Tensor, dim: int, cells: int, op) -> torch.Tensor:
+    """Adaptive pooling over one axis: a stride-1 pool per distinct bin size, gathered at bin starts."""
     length = x.shape[dim]
     bins = adaptive_bins(length, cells)
-    op = _MAX[x.dim() - 2]
     spatial = x.dim() - 2
 
     def window(size, stride):
@@ -109,7 +115,7 @@ def _adaptive_max_along(x: torch.Tensor, dim: int, cells: int) -> torch.Tensor:
         k[dim - 2], s[dim - 2] = size, stride
         return tuple(k), tuple(s)
 
-    if length % cells == 0:  # equal, disjoint bins: one plain max pool
+    if length % cells == 0:  # equal, disjoint bins: one plain pool
         return op(x, *window(length // cells, length // cells))
     starts = torch.tensor([start for start, _ in bins], device=x.device)
     out = None
@@ -126,5 +132,30 @@ def _adaptive_max_along(x: torch.Tensor, dim: int, cells: int) -> torch.Tensor:
 
 
 def adaptive_avg_pool(x: torch.Tensor, output_size: Sequence[int]) -> torch.Tensor:
-    """Mean over the same bins as :func:`adaptive_max_pool`."""
-    return _ADAPTIVE_AVG[x.dim() - 2](x, tuple(output_size))
+    """Mean over the same bins as :func:`adaptive_max_pool` (same export-time decomposition: the
+    ONNX exporter has no 3-D adaptive average pool for sizes that do not divide)."""
+    if not torch.compiler.is_exporting():
+        return _ADAPTIVE_AVG[x.dim() - 2](x, tuple(output_size))
+    return _separable_adaptive(x, output_size, _AVG[x.dim() - 2])
+
+
+def bilinear_normalize(y: torch.Tensor, signed_sqrt: bool, l2_normalize: bool, epsilon: float) -> torch.Tensor:
+    """Lin et al. (2015): signed square root, then ``y / max(||y||_2, eps)`` over the last axis.
+
+    The signed square root is ``sign(y) (sqrt(|y| + eps) - sqrt(eps))``: within ``sqrt(eps)`` of the
+    paper's ``sign(y) sqrt(|y|)``, continuous, exactly 0 at 0 (so round-off around an exact zero stays
+    ~0) and with a finite derivative (at most ``1 / (2 sqrt(eps))``)."""
+    if signed_sqrt:
+        y = torch.sign(y) * (torch.sqrt(y.abs() + epsilon) - math.sqrt(epsilon))
+    if l2_normalize:
+        y = y / torch.linalg.vector_norm(y, dim=-1, keepdim=True).clamp_min(epsilon)
+    return y
+
+
+def tensor_sketch(z: torch.Tensor, hash_a: torch.Tensor, sign_a: torch.Tensor, hash_b: torch.Tensor,
+                  sign_b: torch.Tensor, dim: int) -> torch.Tensor:
+    """Count sketch of the (B, C1, C2) matrices z with the pair hash ``(h_a(i) + h_b(j)) mod dim`` and
+    sign ``s_a(i) s_b(j)`` (Pham & Pagh 2013): ``y_k = sum_{(i,j) -> k} s_a(i) s_b(j) z_ij``."""
+    bins = torch.remainder(hash_a[:, None] + hash_b[None, :], dim).flatten()
+    signed = z * (sign_a[:, None] * sign_b[None, :]).to(z.dtype)
+    return z.new_zeros(z.shape[0], dim).index_add(1, bins, signed.flatten(1))

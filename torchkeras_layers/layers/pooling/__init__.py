@@ -7,6 +7,7 @@ from .adaptive_pooling import (
 )
 from .average_pooling import AveragePooling1D, AveragePooling2D, AveragePooling3D
 from .bilinear_pooling import BilinearPooling
+from .compact_bilinear_pooling import CompactBilinearPooling
 from .global_average_pooling import GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D
 from .global_max_pooling import GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
 from .lp_pooling import L2Pooling1D, L2Pooling2D, LPPooling1D, LPPooling2D
@@ -31,5 +32,5 @@ __all__ = [
     "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
     "LPPooling1D", "LPPooling2D", "L2Pooling1D", "L2Pooling2D",
     "MeanShiftPooling1D", "MeanShiftPooling2D",
-    "BilinearPooling", "OverlappingPooling2D",
+    "BilinearPooling", "CompactBilinearPooling", "OverlappingPooling2D",
 ]

@@ -4,14 +4,15 @@ Definition. With feature maps ``a`` (C1 channels) and ``b`` (C2 channels) over t
 locations l (b = a when one map is given):
 
     z = (1/N) * sum_l a_l b_l^T                      (C1 x C2, flattened row-major: index i*C2 + j)
-    y = sign(z) * sqrt(|z| + epsilon)                 if signed_sqrt
+    y = sign(z) * (sqrt(|z| + epsilon) - sqrt(epsilon))    if signed_sqrt
     y = y / max(||y||_2, epsilon)                     if l2_normalize
 
 Source: Lin, RoyChowdhury & Maji, "Bilinear CNN Models for Fine-grained Visual Recognition", ICCV 2015,
 §3 (bilinear feature = outer product pooled over locations, then signed square root and L2
 normalisation). The paper sums over locations; we average (the issue's definition), which only scales
 z by 1/N and cancels under L2 normalisation. `epsilon` keeps the square root's and the norm's
-gradients finite at 0 (the paper's ``sqrt(|z|)`` has an infinite derivative there).
+gradients finite at 0 (the paper's ``sqrt(|z|)`` has an infinite derivative there); the signed root
+stays within ``sqrt(epsilon)`` (1e-6 by default) of the paper's and is exactly 0 at 0.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import math
 
 import torch
 
+from ...ops.pooling import bilinear_normalize
 from ..arguments import standardize_data_format
 from ..base import Layer
 
@@ -44,19 +46,19 @@ class BilinearPooling(Layer):
     def _pair(self, inputs) -> tuple[torch.Tensor, torch.Tensor]:
         if isinstance(inputs, (list, tuple)):
             if len(inputs) != 2:
-                raise ValueError(f"BilinearPooling ({self.name!r}): argument `inputs` must be one tensor or a list of 2; received {len(inputs)} tensors")
+                raise ValueError(f"{type(self).__name__} ({self.name!r}): argument `inputs` must be one tensor or a list of 2; received {len(inputs)} tensors")
             a, b = inputs
         else:
             a = b = inputs
         if a.dim() < 3 or a.dim() != b.dim():
             raise ValueError(
-                f"BilinearPooling ({self.name!r}): argument `inputs` must have rank >= 3 (batch, spatial..., channels), "
+                f"{type(self).__name__} ({self.name!r}): argument `inputs` must have rank >= 3 (batch, spatial..., channels), "
                 f"the same for both maps; received shapes {tuple(a.shape)} and {tuple(b.shape)}"
             )
         spatial = slice(1, -1) if self.data_format == "channels_last" else slice(2, None)
         if a.shape[0] != b.shape[0] or a.shape[spatial] != b.shape[spatial]:
             raise ValueError(
-                f"BilinearPooling ({self.name!r}): argument `inputs`: both maps need the same batch and spatial sizes; "
+                f"{type(self).__name__} ({self.name!r}): argument `inputs`: both maps need the same batch and spatial sizes; "
                 f"received shapes {tuple(a.shape)} and {tuple(b.shape)}"
             )
         return a, b
@@ -72,12 +74,7 @@ class BilinearPooling(Layer):
             a, b = a.flatten(2), b.flatten(2)
             locations = a.shape[2]
             z = torch.bmm(a, b.transpose(1, 2))
-        y = (z / locations).reshape(batch, -1)
-        if self.signed_sqrt:
-            y = torch.sign(y) * torch.sqrt(y.abs() + self.epsilon)
-        if self.l2_normalize:
-            y = y / torch.linalg.vector_norm(y, dim=-1, keepdim=True).clamp_min(self.epsilon)
-        return y
+        return bilinear_normalize((z / locations).reshape(batch, -1), self.signed_sqrt, self.l2_normalize, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape, input_shape]
