@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -44,6 +45,7 @@ def postgres_url():
         yield started.stdout.strip()
     finally:
         subprocess.run(["bash", str(SCRIPT), "--stop", "--dir", folder], capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_parallel_workers_run_exactly_the_requested_trials(tmp_path, postgres_url):
