@@ -34,11 +34,12 @@ def _channels_first(sample: Sample) -> list[Sample]:
     return [sample, twin]
 
 
-def _conv3d_bias_bug(config, input_shape) -> bool:
-    """Keras 3.15 / TF 2.21 CPU bug: Conv3D(data_format="channels_first") runs through XLA, and when the
-    last output axis has length `filters` the bias is added along that axis (and the gradients are
-    wrong too). Such configurations are compared with the numpy reference instead."""
-    if config.get("data_format") != "channels_first":
+def _keras_bias_bug(config, input_shape) -> bool:
+    """Keras 3.15 bug (TF backend): `ops.add(outputs, bias)` becomes `tf.nn.bias_add(..., "NHWC")`
+    whenever the output's *last* axis has length `filters`, so a channels_first convolution whose last
+    output axis equals `filters` adds the bias along that spatial axis (forward and bias gradient
+    wrong). Such configurations are compared with the numpy reference instead."""
+    if config.get("data_format") != "channels_first" or not config.get("use_bias", True):
         return False
     n, k, s, d = input_shape[-1], config["kernel_size"][-1], config["strides"][-1], config["dilation_rate"][-1]
     if config["padding"] == "same":
@@ -76,7 +77,7 @@ def _conv_sampler(rank):
             "bias_initializer": "random_normal",
         }
         shape = _shape(int(rng.integers(1, 4)), spatial, in_channels, data_format)
-        if rank == 3 and _conv3d_bias_bug(config, shape):
+        if _keras_bias_bug(config, shape):
             return Sample(config, shape, reference=refs.conv, dtypes=("float64",))
         return Sample(config, shape)
 
@@ -154,6 +155,9 @@ CONV1D = LayerSpec(
                                  "activation": "relu"}, (2, 3, 6), id="channels-first-same-even")),
         Sample({"filters": 4, "kernel_size": 3, "padding": "causal", "dilation_rate": 2, "groups": 2,
                 "bias_initializer": "random_normal"}, (2, 7, 4), reference=refs.conv, id="causal-groups-vs-numpy"),
+        # The Keras bias bug (_keras_bias_bug): output (2, 3, 3) has its last axis == filters.
+        Sample({"filters": 3, "kernel_size": 2, "strides": 2, "padding": "same", "data_format": "channels_first",
+                "bias_initializer": "random_normal"}, (2, 4, 6), reference=refs.conv, id="channels-first-keras-bias-bug-vs-numpy"),
     ],
     sampler=_conv_sampler(1),
     bad_configs=[
@@ -178,7 +182,7 @@ CONV3D = LayerSpec(
                id="groups-dilated"),
         Sample({"filters": 2, "kernel_size": 2, "padding": "same", "data_format": "channels_first",
                 "bias_initializer": "random_normal"}, (2, 3, 4, 5, 3), id="channels-first-same"),
-        # The Keras bug above: output (2, 2, 3, 4, 2) has its last axis == filters; numpy reference.
+        # The Keras bias bug (_keras_bias_bug): output (2, 2, 3, 4, 2) has its last axis == filters.
         Sample({"filters": 2, "kernel_size": 2, "data_format": "channels_first", "bias_initializer": "random_normal"},
                (2, 3, 4, 5, 3), reference=refs.conv, id="channels-first-keras-bias-bug-vs-numpy"),
     ],
