@@ -60,22 +60,22 @@ class InputSpec:
 
     def check(self, layer: "Layer", index: int, shape: tuple) -> None:
         rank = len(shape)
-        where = f"input {index} of layer {layer.__class__.__name__} ({layer.name!r})"
+        problem = None
         if self.ndim is not None and rank != self.ndim:
-            raise ValueError(f"{where} is incompatible: expected ndim={self.ndim}, found ndim={rank} (shape {shape})")
-        if self.min_ndim is not None and rank < self.min_ndim:
-            raise ValueError(f"{where} is incompatible: expected min_ndim={self.min_ndim}, found ndim={rank} (shape {shape})")
-        if self.max_ndim is not None and rank > self.max_ndim:
-            raise ValueError(f"{where} is incompatible: expected max_ndim={self.max_ndim}, found ndim={rank} (shape {shape})")
-        for axis, size in (self.axes or {}).items():
-            if size is None:
-                continue
-            if not -rank <= axis < rank or shape[axis] not in (size, None):
-                found = shape[axis] if -rank <= axis < rank else "no such axis"
-                raise ValueError(
-                    f"{where} is incompatible: expected axis {axis} of input shape to have value {size}, "
-                    f"but received input with shape {shape} (axis {axis}: {found})"
-                )
+            problem = f"expected ndim={self.ndim}, found ndim={rank}"
+        elif self.min_ndim is not None and rank < self.min_ndim:
+            problem = f"expected min_ndim={self.min_ndim}, found ndim={rank}"
+        elif self.max_ndim is not None and rank > self.max_ndim:
+            problem = f"expected max_ndim={self.max_ndim}, found ndim={rank}"
+        elif self.axes:
+            for axis, size in self.axes.items():
+                if size is not None and (not -rank <= axis < rank or shape[axis] != size):
+                    found = shape[axis] if -rank <= axis < rank else "no such axis"
+                    problem = f"expected axis {axis} of input shape to have value {size}, found {found}"
+                    break
+        if problem is not None:  # messages are formatted only on failure: this runs on every forward
+            raise ValueError(f"input {index} of layer {layer.__class__.__name__} ({layer.name!r}) is incompatible: "
+                             f"{problem} (input shape {tuple(shape)})")
 
 
 @dataclass
@@ -228,6 +228,7 @@ class Layer(nn.Module):
         else:
             self.register_buffer(name, value)
             tensor = value
+        self.__dict__["_float_dtype_cache"] = False
         self._weight_infos[name] = WeightInfo(
             name, trainable, keras_shape, to_keras, regularizers_mod.get(regularizer), constraints_mod.get(constraint)
         )
@@ -376,6 +377,9 @@ class Layer(nn.Module):
         spec = self.input_spec
         if spec is None:
             return
+        if isinstance(inputs, torch.Tensor) and isinstance(spec, InputSpec):
+            spec.check(self, 0, inputs.shape)
+            return
         tensors = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         specs = spec if isinstance(spec, (list, tuple)) else [spec] * len(tensors)
         for i, (s, t) in enumerate(zip(specs, tensors)):
@@ -389,6 +393,8 @@ class Layer(nn.Module):
         target = self._weights_float_dtype()
         if target is None:
             return inputs
+        if isinstance(inputs, torch.Tensor) and (inputs.dtype == target or not inputs.is_floating_point()):
+            return inputs  # the common case, kept cheap: this runs on every forward
         tensors = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         if all(not t.is_floating_point() or t.dtype == target for t in tensors):
             return inputs
@@ -399,6 +405,20 @@ class Layer(nn.Module):
         return type(inputs)(cast) if isinstance(inputs, (list, tuple)) else cast[0]
 
     def _weights_float_dtype(self) -> torch.dtype | None:
+        # Cached in eager mode (this runs on every forward); `_apply` (.to/.double/.half) and add_weight
+        # reset it. Compiled code reads the weights' dtype directly (dynamo guards on it anyway).
+        if torch.compiler.is_compiling():
+            return self._find_weights_float_dtype()
+        cached = self.__dict__.get("_float_dtype_cache", False)
+        if cached is False:
+            cached = self.__dict__["_float_dtype_cache"] = self._find_weights_float_dtype()
+        return cached
+
+    def _apply(self, fn, recurse=True):
+        self.__dict__["_float_dtype_cache"] = False
+        return super()._apply(fn, recurse)
+
+    def _find_weights_float_dtype(self) -> torch.dtype | None:
         for name in self._weight_infos:
             value = getattr(self, name)
             if value.is_floating_point():
