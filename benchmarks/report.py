@@ -155,10 +155,11 @@ def chart(result: dict, path: Path) -> Path | None:
         ax.set_xlabel("median time per iteration (ms, log scale; shorter is better)")
         ax.set_title(MODE_LABELS[mode])
         ax.grid(axis="x", which="both", alpha=0.3)
-    axes[0][0].legend(loc="lower right", fontsize="small")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(CONTESTANTS), fontsize="small", frameon=False)
     m = result["machine"]
     fig.suptitle(f"torchkeras_layers vs Keras and plain torch — {m.get('cpu')}, {m.get('threads')} threads, {m.get('device')}")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

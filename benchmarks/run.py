@@ -23,6 +23,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -327,3 +328,8 @@ def main(argv=None) -> int:
     finally:
         for worker in workers.values():
             worker.close()
+        failed = skipped or any(e.get("error") for c in cells for e in c["contestants"].values())
+        if failed:
+            print(f"worker logs: {log_dir}", flush=True)
+        else:
+            shutil.rmtree(log_dir, ignore_errors=True)
