@@ -95,6 +95,11 @@ class LayerSpec:
     def cls(self) -> type:
         return self.module()
 
+    @property
+    def has_keras_reference(self) -> bool:
+        """False for layers Keras lacks (LPPooling, BilinearPooling, ...): every sample is numpy-checked."""
+        return any(isinstance(s.reference, str) for s in self.samples)
+
     def keras_cls(self, reference: str = "keras"):
         if self.keras_class is not None:
             return self.keras_class()
