@@ -48,9 +48,8 @@ COMPILE_BACKEND = "aot_eager"
 # (check, spec name, sample id or None for every sample) -> why it fails. Checks: "compile", "export",
 # "onnx", "autocast", "state_dict", "double".
 KNOWN_FAILURES: dict[tuple[str, str, str | None], str] = {
-    ("onnx", "AdaptiveAveragePooling3D", None):
-        "torch.onnx (dynamo, opset 18) has no ONNX function or decomposition for aten._adaptive_avg_pool3d "
-        "(2-D is decomposed); needs a layer-side formulation as fixed-window pools or a custom translation",
+    # None today. (AdaptiveAveragePooling3D's ONNX export was one until the pooling layers decomposed
+    # aten._adaptive_avg_pool3d at export time, 0321b2e.)
 }
 
 
