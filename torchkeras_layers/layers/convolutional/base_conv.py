@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import torch
 
-from ... import activations, constraints, initializers, regularizers
+from ... import regularizers
 from ...ops.convolution import conv
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ...ops.padding import output_length, window_paddings
 from ..arguments import standardize_data_format, standardize_padding, standardize_tuple
 from ..base import InputSpec, Layer
+from ..lora import LoRAMixin
 
 
-class BaseConv(Layer):
+class BaseConv(LoRAMixin, Layer):
     """Abstract N-D convolution: ``activation(cross_correlate(x, kernel) + bias)``.
 
     `padding="same"` is TensorFlow's (extra unit at the end, depending on the input size when a stride
@@ -70,19 +71,13 @@ class BaseConv(Layer):
             raise self._arg_error(
                 "strides", f"> 1 is not supported together with `dilation_rate` > 1 ({self.dilation_rate})", self.strides
             )
-        if lora_rank is not None and (isinstance(lora_rank, bool) or not isinstance(lora_rank, int) or lora_rank <= 0):
-            raise self._arg_error("lora_rank", "must be None or a positive integer", lora_rank)
-        self.activation = self._resolve(activations.get, "activation", activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = self._resolve(initializers.get, "kernel_initializer", kernel_initializer)
-        self.bias_initializer = self._resolve(initializers.get, "bias_initializer", bias_initializer)
-        self.kernel_regularizer = self._resolve(regularizers.get, "kernel_regularizer", kernel_regularizer)
-        self.bias_regularizer = self._resolve(regularizers.get, "bias_regularizer", bias_regularizer)
-        self.kernel_constraint = self._resolve(constraints.get, "kernel_constraint", kernel_constraint)
-        self.bias_constraint = self._resolve(constraints.get, "bias_constraint", bias_constraint)
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
-        self.lora_enabled = False
+        self._set_identifiers(
+            activation=activation, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+        )
+        self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(ndim=rank + 2)
         # Arguments of the torch op: 1-D convolutions run as 2-D ones over a unit height axis.
         self._op_kernel = lift_1d(self.kernel_size)
@@ -126,43 +121,8 @@ class BaseConv(Layer):
             self.bias = None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: in_channels})
         self.built = True
-        if self.lora_rank:
-            self.enable_lora(self.lora_rank, self.lora_alpha)
+        self._maybe_enable_lora()
 
-    # ------------------------------------------------------------------ LoRA
-    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
-        name = f"{self.__class__.__name__} ({self.name!r})"
-        if self.kernel_constraint is not None:
-            raise ValueError(f"{name}: LoRA is incompatible with `kernel_constraint`; remove it to enable LoRA")
-        if not self.built:
-            raise ValueError(f"{name}: cannot enable LoRA on a layer that isn't yet built")
-        if self.lora_enabled:
-            raise ValueError(f"{name}: LoRA is already enabled; this can only be done once per layer")
-        keras_kernel = self._weight_infos["kernel"].keras_shape
-        self._pending_device = self.kernel.device
-        # Keras keeps the LoRA factors in float32 (Keras layout; they are small).
-        self.add_weight("lora_kernel_a", keras_kernel[:-1] + (rank,), a_initializer, dtype=torch.float32,
-                        regularizer=self.kernel_regularizer)
-        self.add_weight("lora_kernel_b", (rank, self.filters), b_initializer, dtype=torch.float32,
-                        regularizer=self.kernel_regularizer)
-        self._pending_device = None
-        self.kernel.requires_grad_(False)
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
-
-    def _weight_trainable(self, info):
-        return not (self.lora_enabled and info.name == "kernel")
-
-    def effective_kernel(self) -> torch.Tensor:
-        """The kernel the convolution uses, torch layout (LoRA delta added when enabled)."""
-        if not self.lora_enabled:
-            return self.kernel
-        delta = (self.lora_alpha / self.lora_rank) * (self.lora_kernel_a @ self.lora_kernel_b)  # Keras layout
-        to_torch = (self.rank + 1, self.rank) + tuple(range(self.rank))
-        return self.kernel + delta.permute(*to_torch).to(self.kernel.dtype)
-
-    # ------------------------------------------------------------------ forward
     def _spatial_shape(self, shape) -> tuple:
         return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
 
@@ -215,19 +175,15 @@ class BaseConv(Layer):
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
             "groups": self.groups,
-            "activation": activations.serialize(self.activation),
+            **self._identifier_config("activation"),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            **self._identifier_config("kernel_initializer", "bias_initializer", "kernel_regularizer",
+                                      "bias_regularizer"),
+            # Keras' conv config always carries activity_regularizer (None included).
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._identifier_config("kernel_constraint", "bias_constraint"),
         }
-        if self.lora_rank:
-            config["lora_rank"] = self.lora_rank
-            config["lora_alpha"] = self.lora_alpha
+        config.update(self._lora_config())
         return config
 
 

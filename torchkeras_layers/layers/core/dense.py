@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 
 from ..base import InputSpec, Layer
+from ..lora import LoRAMixin
 
 
-class Dense(Layer):
+class Dense(LoRAMixin, Layer):
     """Keras `Dense`. The kernel is stored as Keras lays it out, `(in_features, units)`;
     `F.linear` takes its transpose as a free view, so no copy is made on the hot path.
 
@@ -39,8 +39,6 @@ class Dense(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise self._arg_error("units", "must be a positive integer", units)
-        if lora_rank is not None and (isinstance(lora_rank, bool) or not isinstance(lora_rank, int) or lora_rank <= 0):
-            raise self._arg_error("lora_rank", "must be None or a positive integer", lora_rank)
         if quantization_config is not None:
             raise self._arg_error("quantization_config", "is not supported (quantized Dense is out of scope)", quantization_config)
         self.units = units
@@ -50,9 +48,7 @@ class Dense(Layer):
             kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
             kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
         )
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
-        self.lora_enabled = False
+        self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
@@ -68,36 +64,7 @@ class Dense(Layer):
             self.bias = None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_features})
         self.built = True
-        if self.lora_rank:
-            self.enable_lora(self.lora_rank, self.lora_alpha)
-
-    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
-        if self.kernel_constraint is not None:
-            raise ValueError(f"Dense ({self.name!r}): LoRA is incompatible with `kernel_constraint`; remove it to enable LoRA")
-        if not self.built:
-            raise ValueError(f"Dense ({self.name!r}): cannot enable LoRA on a layer that isn't yet built")
-        if self.lora_enabled:
-            raise ValueError(f"Dense ({self.name!r}): LoRA is already enabled; this can only be done once per layer")
-        in_features = self._weight_infos["kernel"].keras_shape[0]
-        self._pending_device = self.kernel.device
-        self.add_weight("lora_kernel_a", (in_features, rank), a_initializer, dtype=torch.float32,
-                        regularizer=self.kernel_regularizer)
-        self.add_weight("lora_kernel_b", (rank, self.units), b_initializer, dtype=torch.float32,
-                        regularizer=self.kernel_regularizer)
-        self._pending_device = None
-        self.kernel.requires_grad_(False)
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
-
-    def _weight_trainable(self, info):
-        return not (self.lora_enabled and info.name == "kernel")
-
-    def effective_kernel(self) -> torch.Tensor:
-        if not self.lora_enabled:
-            return self.kernel
-        delta = (self.lora_alpha / self.lora_rank) * (self.lora_kernel_a @ self.lora_kernel_b)
-        return self.kernel + delta.to(self.kernel.dtype)
+        self._maybe_enable_lora()
 
     def forward(self, inputs, training=None):
         outputs = F.linear(inputs, self.effective_kernel().T, self.bias)
@@ -116,7 +83,5 @@ class Dense(Layer):
                                       "bias_regularizer", "kernel_constraint", "bias_constraint"),
             "quantization_config": None,
         }
-        if self.lora_rank:
-            config["lora_rank"] = self.lora_rank
-            config["lora_alpha"] = self.lora_alpha
+        config.update(self._lora_config())
         return config
