@@ -100,7 +100,7 @@ def markdown(result: dict) -> str:
     ]
     loads = [x for x in (s.get("load_average_start"), s.get("load_average_end")) if x]
     if loads and max(x[0] for x in loads) > (m.get("logical_cpus") or 1):
-        lines[-1:-1] = [
+        lines += [
             "**Taken under load** (the 1-minute load average exceeded the cores): other processes shared the CPU. "
             "With more than one thread, torch's OpenMP regions then wait for descheduled threads (steps of the "
             "4 ms scheduler tick per parallel op) and lose far more than TensorFlow's thread pool; "
