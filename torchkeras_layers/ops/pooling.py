@@ -38,9 +38,28 @@ def _split(pads: Pads, pool_size: Sequence[int]):
 def max_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], pads: Pads) -> torch.Tensor:
     """Max over each window; padded cells are ``-inf`` (ignored)."""
     symmetric, rest = _split(pads, pool_size)
-    if rest is not None:
-        x = F.pad(x, rest, value=-math.inf)
-    return _MAX[x.dim() - 2](x, tuple(pool_size), tuple(strides), symmetric)
+    op = _MAX[x.dim() - 2]
+    if rest is None:
+        return op(x, tuple(pool_size), tuple(strides), symmetric)
+    spatial = x.shape[2:]
+    if all(_ceil_mode_gives(n, k, s, lo, hi) for n, k, s, (lo, hi) in zip(spatial, pool_size, strides, pads)):
+        # TF SAME's extra unit at the end is exactly torch's ceil_mode partial window (it ignores the
+        # cells past the input), so no padded copy of the input is needed.
+        return op(x, tuple(pool_size), tuple(strides), tuple(lo for lo, _ in pads), ceil_mode=True)
+    return op(F.pad(x, rest, value=-math.inf), tuple(pool_size), tuple(strides), symmetric)
+
+
+def _ceil_mode_gives(n: int, k: int, s: int, lo: int, hi: int) -> bool:
+    """Whether torch's pooling with symmetric padding `lo` and ceil_mode=True has the same windows as
+    explicit padding (lo, hi): same output length, and hi - lo <= 1 so the last window is the only
+    one reaching past the padded input."""
+    if hi - lo not in (0, 1) or 2 * lo > k:
+        return False
+    explicit = (n + lo + hi - k) // s + 1
+    ceil = -(-(n + 2 * lo - k) // s) + 1
+    if (ceil - 1) * s >= n + lo:  # torch drops a last window that would start in the right padding
+        ceil -= 1
+    return ceil == explicit
 
 
 def avg_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], pads: Pads) -> torch.Tensor:
