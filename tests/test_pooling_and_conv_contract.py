@@ -41,6 +41,18 @@ def test_asymmetric_same_padding_pads_once():
     assert sum(e.count for e in prof.key_averages() if e.key == "aten::constant_pad_nd") == 1
 
 
+def test_max_pooling_same_with_end_unit_makes_no_padded_copy():
+    """3/2 'same' on an even size pads (0, 1): torch's ceil_mode window gives exactly that, no F.pad."""
+    module = tkl.MaxPooling2D(3, strides=2, padding="same").eval()
+    x = torch.randn(2, 8, 8, 4)
+    y = module(x)
+    with torch.profiler.profile() as prof:
+        module(x)
+    assert not any(e.key in ("aten::constant_pad_nd", "aten::copy_") for e in prof.key_averages())
+    padded = torch.nn.functional.pad(x.permute(0, 3, 1, 2), (0, 1, 0, 1), value=-float("inf"))
+    torch.testing.assert_close(y, torch.nn.functional.max_pool2d(padded, 3, 2).permute(0, 2, 3, 1), rtol=0, atol=0)
+
+
 @pytest.mark.parametrize("factory,arg", [
     (lambda: tkl.MaxPooling2D(2, strides=0), "strides"),
     (lambda: tkl.AveragePooling1D(2, padding="full"), "padding"),
