@@ -92,11 +92,23 @@ class _KerasOptimizer:
                     if p.grad is not None:
                         p.sub_(p * (wd * group["lr"]))
 
-    def _run_closure(self, closure):
-        if closure is None:
-            return None
-        with torch.enable_grad():
-            return closure()
+    @torch.no_grad()
+    def step(self, closure=None):
+        """One Keras step: closure, clipping and decoupled weight decay, the iteration count, then the
+        optimizer's own update (`_update`)."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        self._keras_prepare()
+        for group in self.param_groups:
+            group["iterations"] += 1
+        self._update()
+        return loss
+
+    def _update(self) -> None:
+        """The update rule; default: the torch optimizer's own step (Adam, SGD)."""
+        super().step()
 
 
 class KerasAdam(_KerasOptimizer, torch.optim.Adam):
@@ -113,16 +125,11 @@ class KerasAdam(_KerasOptimizer, torch.optim.Adam):
             group.setdefault("keras_epsilon", epsilon)
         self._keras_setup(weight_decay, clipnorm, clipvalue, global_clipnorm)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = self._run_closure(closure)
-        self._keras_prepare()
+    def _update(self) -> None:
         for group in self.param_groups:
-            group["iterations"] += 1
             # torch divides by sqrt(v/(1-b2^t)) + eps; Keras by (sqrt(v) + eps) * ... /sqrt(1-b2^t)
             group["eps"] = group["keras_epsilon"] / math.sqrt(1.0 - group["betas"][1] ** group["iterations"])
-        super().step()
-        return loss
+        super()._update()
 
 
 class KerasSGD(_KerasOptimizer, torch.optim.SGD):
@@ -137,15 +144,6 @@ class KerasSGD(_KerasOptimizer, torch.optim.SGD):
         super().__init__(params, lr=learning_rate, momentum=momentum, nesterov=bool(nesterov), weight_decay=0.0,
                          **torch_kwargs)
         self._keras_setup(weight_decay, clipnorm, clipvalue, global_clipnorm)
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = self._run_closure(closure)
-        self._keras_prepare()
-        for group in self.param_groups:
-            group["iterations"] += 1
-        super().step()
-        return loss
 
 
 class KerasRMSprop(_KerasOptimizer, torch.optim.Optimizer):
@@ -165,12 +163,8 @@ class KerasRMSprop(_KerasOptimizer, torch.optim.Optimizer):
                                       centered=bool(centered)))
         self._keras_setup(weight_decay, clipnorm, clipvalue, global_clipnorm)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = self._run_closure(closure)
-        self._keras_prepare()
+    def _update(self) -> None:
         for group in self.param_groups:
-            group["iterations"] += 1
             lr, rho, momentum, eps = group["lr"], group["rho"], group["momentum"], group["epsilon"]
             for p in group["params"]:
                 if p.grad is None:
@@ -198,7 +192,6 @@ class KerasRMSprop(_KerasOptimizer, torch.optim.Optimizer):
                     p.sub_(buffer)
                 else:
                     p.sub_(increment)
-        return loss
 
 
 class KerasAdagrad(_KerasOptimizer, torch.optim.Optimizer):
@@ -215,12 +208,8 @@ class KerasAdagrad(_KerasOptimizer, torch.optim.Optimizer):
                                       epsilon=epsilon))
         self._keras_setup(weight_decay, clipnorm, clipvalue, global_clipnorm)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = self._run_closure(closure)
-        self._keras_prepare()
+    def _update(self) -> None:
         for group in self.param_groups:
-            group["iterations"] += 1
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -230,7 +219,6 @@ class KerasAdagrad(_KerasOptimizer, torch.optim.Optimizer):
                 accumulator = state["accumulator"]
                 accumulator.addcmul_(p.grad, p.grad)
                 p.sub_((group["lr"] * p.grad) / (accumulator + group["epsilon"]).sqrt())
-        return loss
 
 
 def keras_adam(params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
