@@ -152,3 +152,10 @@ def test_merge_rank_broadcast_is_after_batch_axis():
 def test_flatten_channels_first_gives_channels_last_order():
     x = torch.randn(2, 3, 4, 5)
     torch.testing.assert_close(tkl.Flatten(data_format="channels_first")(x), x.permute(0, 2, 3, 1).reshape(2, -1))
+
+
+def test_output_shape_by_tracing_marks_unknown_dims():
+    # Lambda without output_shape infers its shape like Keras (tracing), on meta tensors.
+    assert tkl.Lambda(lambda x: x[:, :2] * 2).compute_output_shape((None, 5)) == (None, 2)
+    assert tkl.Lambda(lambda x: x.reshape(x.shape[0], -1)).compute_output_shape((None, 3, 7)) == (None, 21)
+    assert tkl.Lambda(lambda x: x.reshape(x.shape[0], -1)).compute_output_shape((None, None, 7)) == (None, None)

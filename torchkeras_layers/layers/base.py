@@ -44,10 +44,6 @@ def standardize_shape(shape) -> tuple:
     raise TypeError(f"Cannot convert {shape!r} to a shape")
 
 
-def _is_shape(value) -> bool:
-    return isinstance(value, (tuple, torch.Size)) and all(d is None or isinstance(d, int) for d in value)
-
-
 @dataclass
 class InputSpec:
     """Keras' InputSpec: rank bounds and fixed sizes of given axes, checked at every forward."""
@@ -556,64 +552,31 @@ def _shapes_of(inputs):
 
 
 def _infer_output_shape(layer: Layer, input_shape):
-    """Run the layer on meta tensors with the shape (None -> a placeholder size) to read the output shape."""
-    placeholder = 7  # unlikely to coincide with a real dim; replaced by None again below
+    """Keras-style shape inference by tracing: run the layer (in eval mode, without gradients) on meta
+    tensors, which carry shapes but no data, so nothing is computed or mutated. Unknown (None) dims are
+    filled with two different sizes; output dims that change between the two runs are unknown too."""
 
-    def to_meta(shape):
-        if _is_shape(shape) or (isinstance(shape, (tuple, list)) and all(d is None or isinstance(d, int) for d in shape)):
-            dims = [placeholder if d is None else d for d in shape]
+    def is_single(shape) -> bool:
+        return isinstance(shape, (tuple, list, torch.Size)) and all(d is None or isinstance(d, int) for d in shape)
+
+    def to_meta(shape, fill: int):
+        if is_single(shape):
+            dims = [fill if d is None else d for d in shape]
             return torch.empty(dims, device="meta", dtype=layer.compute_dtype)
-        return [to_meta(s) for s in shape]
+        return [to_meta(s, fill) for s in shape]
 
-    def unknown_axes(shape):
-        return {i for i, d in enumerate(shape) if d is None}
+    def merge(a, b):
+        if isinstance(a, torch.Tensor):
+            return tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
+        return [merge(x, y) for x, y in zip(a, b)]
 
     if not layer.built:
-        layer.build(standardize_shape(input_shape) if _is_shape(tuple(input_shape)) else input_shape)
-        layer.built = True
-    meta_layer = layer
-    with torch.no_grad():
-        meta_inputs = to_meta(input_shape)
-        # Run on a meta copy of the weights so nothing real is touched.
-        saved = {}
-        for module in layer.modules():
-            if isinstance(module, Layer):
-                for name in module._weight_infos:
-                    saved[(id(module), name)] = getattr(module, name)
-        try:
-            for module in layer.modules():
-                if isinstance(module, Layer):
-                    for name in module._weight_infos:
-                        value = getattr(module, name)
-                        meta = torch.empty_like(value, device="meta")
-                        if isinstance(value, nn.Parameter):
-                            module._parameters[name] = nn.Parameter(meta, requires_grad=False)
-                        else:
-                            module._buffers[name] = meta
-            was_training = meta_layer.training
-            meta_layer.eval()
-            out = meta_layer(meta_inputs)
-            meta_layer.train(was_training)
-        finally:
-            for module in layer.modules():
-                if isinstance(module, Layer):
-                    for name in module._weight_infos:
-                        value = saved[(id(module), name)]
-                        if isinstance(value, nn.Parameter):
-                            module._parameters[name] = value
-                        else:
-                            module._buffers[name] = value
-    flat_in = input_shape if _is_shape(tuple(input_shape)) else input_shape[0]
-    batch_unknown = len(flat_in) > 0 and flat_in[0] is None
-
-    def to_shape(t):
-        if isinstance(t, torch.Tensor):
-            dims = list(t.shape)
-            if batch_unknown and dims:
-                dims[0] = None
-            # Non-batch dims equal to the placeholder came from unknown input dims.
-            unknown = unknown_axes(flat_in) - {0}
-            return tuple(None if (d == placeholder and unknown and i > 0) else d for i, d in enumerate(dims))
-        return [to_shape(x) for x in t]
-
-    return to_shape(out)
+        layer.build(tuple(input_shape) if is_single(input_shape) else input_shape)
+    was_training = layer.training
+    layer.eval()
+    try:
+        with torch.no_grad():
+            first, second = (layer(to_meta(input_shape, fill)) for fill in (7, 11))
+    finally:
+        layer.train(was_training)
+    return merge(first, second)
