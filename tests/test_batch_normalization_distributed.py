@@ -7,6 +7,8 @@ Keras masked-moments formula for the masked case), not with our layer.
 """
 
 import os
+import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -89,12 +91,18 @@ def _expected(masked: bool):
     return steps, moving_mean, moving_var
 
 
+def _spawn_ranks(out_dir: str) -> None:
+    mp.spawn(_rank_main, args=("file://" + os.path.join(out_dir, "store"), out_dir), nprocs=WORLD_SIZE, join=True)
+
+
 @pytest.fixture(scope="module")
 def rank_results():
     if not dist.is_available():
         pytest.skip("torch.distributed is not available in this build")
     with tempfile.TemporaryDirectory() as tmp:
-        mp.spawn(_rank_main, args=("file://" + os.path.join(tmp, "store"), tmp), nprocs=WORLD_SIZE, join=True)
+        # The ranks are spawned from a fresh interpreter (this file run as a script): spawned straight
+        # from a pytest worker that had run torch.profiler, gloo ranks were seen to die with SIGABRT.
+        subprocess.run([sys.executable, __file__, tmp], check=True, timeout=100)
         return {masked: [torch.load(os.path.join(tmp, f"rank{r}-masked{masked}.pt")) for r in range(WORLD_SIZE)]
                 for masked in (False, True)}
 
@@ -122,3 +130,7 @@ def test_synchronized_without_process_group_is_plain_batch_norm():
     plain, synced = BatchNormalization(), BatchNormalization(synchronized=True)
     torch.testing.assert_close(synced(x, training=True), plain(x, training=True), rtol=0, atol=0)
     torch.testing.assert_close(synced.moving_variance, plain.moving_variance, rtol=0, atol=0)
+
+
+if __name__ == "__main__":
+    _spawn_ranks(sys.argv[1])
