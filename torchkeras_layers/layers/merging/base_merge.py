@@ -55,11 +55,16 @@ class Merge(Layer):
         if not isinstance(inputs, (list, tuple)):
             raise ValueError(f"{cls}: a merge layer should be called on a list of inputs; received a {type(inputs).__name__}")
         self._validate_shapes([tuple(t.shape) for t in inputs])
+        return list(inputs), self._check_masks(inputs, mask)
+
+    def _check_masks(self, inputs, mask) -> list:
+        """`mask` as a list with one mask (or None) per input; None -> all None."""
         if mask is None:
-            return list(inputs), [None] * len(inputs)
+            return [None] * len(inputs)
         if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError(f"{cls}: argument `mask` must be a list with one mask (or None) per input; received {mask!r}")
-        return list(inputs), list(mask)
+            raise ValueError(f"{type(self).__name__}: argument `mask` must be a list with one mask (or None) "
+                             f"per input; received {mask!r}")
+        return list(mask)
 
     def _merge(self, tensors: list[torch.Tensor], masks: list) -> torch.Tensor:
         raise NotImplementedError
@@ -67,8 +72,7 @@ class Merge(Layer):
     def compute_mask(self, inputs, mask=None):
         if mask is None:
             return None
-        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError(f"{type(self).__name__}: argument `mask` must be a list with one entry per input; received {mask!r}")
+        mask = self._check_masks(inputs, mask)
         if any(m is None for m in mask):
             return None
         out = mask[0]

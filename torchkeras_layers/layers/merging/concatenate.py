@@ -45,8 +45,7 @@ class Concatenate(Merge):
     def compute_mask(self, inputs, mask=None):
         if mask is None:
             return None
-        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError(f"Concatenate: argument `mask` must be a list with one entry per input; received {mask!r}")
+        mask = self._check_masks(inputs, mask)
         if all(m is None for m in mask):
             return None
         masks = []
