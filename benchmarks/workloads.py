@@ -145,33 +145,10 @@ def keras_layer_bench(ctx: Context, layer, inputs: list, call: Callable) -> Benc
 
     if keras.backend.backend() == "tensorflow":
         return _keras_tf_layer_bench(ctx, layer, inputs, call)
-    import torch
-
-    xs = [torch.from_numpy(a).to(ctx.device) for a in inputs]
-    if ctx.mode == "forward":
-        def step():
-            with torch.inference_mode():
-                return call(*xs, training=False)
-
-        return Bench(step, lambda: [_np(step())])
-    xs = [x.requires_grad_() if x.is_floating_point() else x for x in xs]
-    with torch.no_grad():
-        shape = tuple(call(*xs, training=True).shape)
-    cot = torch.from_numpy(cotangent(shape, ctx.seed)).to(ctx.device)
-    variables = [v.value for v in layer.trainable_weights]
-
-    def step():
-        for t in variables + xs:
-            t.grad = None
-        y = call(*xs, training=True)
-        y.backward(cot)
-        return y
-
-    def check():
-        y = step()
-        return [_np(y)] + [_np(t.grad) for t in xs if t.requires_grad]
-
-    return Bench(step, check)
+    # On the torch backend a Keras layer is timed exactly like ours: same step, same gradient resets.
+    training = ctx.mode != "forward"
+    return torch_layer_bench(ctx, lambda *xs: call(*xs, training=training), inputs,
+                             [v.value for v in layer.trainable_weights])
 
 
 def _keras_tf_layer_bench(ctx: Context, layer, inputs: list, call: Callable) -> Bench:
