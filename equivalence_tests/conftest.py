@@ -1,9 +1,3 @@
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # TensorFlow on the CPU; it must not probe a GPU
-
 import numpy as np
 import pytest
 import torch

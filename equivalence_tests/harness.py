@@ -7,11 +7,7 @@ with the same random cotangents), training-mode state (moving statistics) and ma
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np
 import torch

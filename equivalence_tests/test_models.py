@@ -7,7 +7,6 @@ both directions and agree on random inputs to the suite's float32 tolerances (fo
 """
 
 import copy
-import os
 
 import numpy as np
 import pytest
@@ -16,8 +15,6 @@ import torch
 from .harness import as_numpy
 from .tolerances import (FORWARD, GRADIENT, STATE, TRAJECTORY_LOSS_ATOL_PER_STEP, TRAJECTORY_WEIGHT_ATOL_PER_STEP,
                          assert_close)
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402

@@ -10,7 +10,6 @@ import time
 
 import numpy as np
 import optuna
-import pytest
 import sqlalchemy.exc
 import torch
 from optuna.trial import TrialState
@@ -73,42 +72,49 @@ def test_a_small_study_end_to_end_with_its_report(tmp_path):
     assert f"Best trial {study.best_trial.number}" in result.stdout
 
 
-def _signal_mid_trial(args, cwd, name, database, signum, log) -> optuna.Study:
-    """Start the study and send `signum` once a trial is training; retried in the rare case that the
-    trial finished between seeing it run and the signal. Returns the study as the signal left it."""
+def _signal_mid_trial(args, cwd, name, database, signum, log, epochs: int) -> tuple[optuna.Study, int, int]:
+    """Start the study and send `signum` while a trial is training; returns the study as the signal left
+    it, the signalled trial's number and the exit status.
+
+    Deterministic: the process is frozen (SIGSTOP) while its trial is looked at, so the trial seen
+    training, with an epoch still to go, is still training when the signal arrives (SIGCONT after it)."""
     storage = f"sqlite:///{database}"
-    for attempt in range(3):
-        process = start_cli(*args, cwd=cwd, log=log)
-        number = _training_trial(name, database, process)
+    process = start_cli(*args, cwd=cwd, log=log)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            assert time.monotonic() < deadline, "timed out waiting for a trial to train"
+            assert process.poll() is None, "the study ended before it could be interrupted"
+            if _training_trial(name, database) is None:
+                time.sleep(0.05)
+                continue
+            process.send_signal(signal.SIGSTOP)
+            number = _training_trial(name, database, epochs=epochs)
+            if number is not None:
+                break
+            process.send_signal(signal.SIGCONT)
         process.send_signal(signum)
+        process.send_signal(signal.SIGCONT)
         code = process.wait(timeout=120)
-        study = optuna.load_study(study_name=name, storage=storage)
-        expected = TrialState.FAIL if signum == signal.SIGINT else TrialState.RUNNING
-        if study.trials[number].state == expected:
-            assert code == (130 if signum == signal.SIGINT else -signal.SIGKILL)
-            return study
-    pytest.fail("could not signal a trial while it was training")
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return optuna.load_study(study_name=name, storage=storage), number, code
 
 
-def _training_trial(study_name: str, database, process, timeout: float = 300) -> int:
-    """The number of a trial that has started training."""
-    storage = f"sqlite:///{database}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the study ended before it could be interrupted"
-        if not database.exists():  # do not create it: the worker does
-            time.sleep(0.5)
-            continue
-        try:
-            study = optuna.load_study(study_name=study_name, storage=storage)
-        except (KeyError, sqlalchemy.exc.SQLAlchemyError):  # the worker is still creating it
-            time.sleep(0.5)
-            continue
-        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-        if running and len(running[-1].params) == 3:  # sampled: its training has begun
-            return running[-1].number
-        time.sleep(0.2)
-    pytest.fail("timed out waiting for a trial to start")
+def _training_trial(study_name: str, database, epochs: int | None = None) -> int | None:
+    """The number of a trial that is training (with `epochs`: one with an epoch still to report), if any."""
+    if not database.exists():  # do not create it: the worker does
+        return None
+    try:
+        study = optuna.load_study(study_name=study_name, storage=f"sqlite:///{database}")
+    except (KeyError, sqlalchemy.exc.SQLAlchemyError):  # the worker is still creating it
+        return None
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        # Sampled (three parameters): its training has begun.
+        if len(trial.params) == 3 and (epochs is None or len(trial.intermediate_values) < epochs):
+            return trial.number
+    return None
 
 
 def test_interrupted_and_killed_studies_resume_without_losing_trials(tmp_path):
@@ -116,11 +122,19 @@ def test_interrupted_and_killed_studies_resume_without_losing_trials(tmp_path):
             "--threads", "1", "--no-report", "--quiet")
     name, database = "fake200-tpe-3ep", tmp_path / "runs" / "tuning.db"
 
-    # Ctrl-C during a trial: it is marked FAIL and queued again; the process says how to continue.
-    _signal_mid_trial(args, tmp_path, name, database, signal.SIGINT, tmp_path / "first.log")
-    assert "Run the same command to continue" in (tmp_path / "first.log").read_text()
+    # Ctrl-C during a trial: it is marked FAIL and queued again; the process says so and how to continue,
+    # and exits with 130 (not killed by the signal, no traceback).
+    study, number, code = _signal_mid_trial(args, tmp_path, name, database, signal.SIGINT, tmp_path / "first.log",
+                                            epochs=3)
+    first_log = (tmp_path / "first.log").read_text()
+    assert code == 130, first_log
+    assert study.trials[number].state == TrialState.FAIL
+    assert f"Interrupted: trial {number} was stopped and queued again. Run the same command to continue." in first_log
+    assert "Traceback" not in first_log
     # SIGKILL during a trial (no chance to clean up): it stays RUNNING until its heartbeat goes stale.
-    study = _signal_mid_trial(args, tmp_path, name, database, signal.SIGKILL, tmp_path / "second.log")
+    study, number, code = _signal_mid_trial(args, tmp_path, name, database, signal.SIGKILL,
+                                            tmp_path / "second.log", epochs=3)
+    assert code == -signal.SIGKILL and study.trials[number].state == TrialState.RUNNING
     kept = {t.number: (t.value, t.params, t.user_attrs) for t in study.trials if t.state == TrialState.COMPLETE}
     lost = {t.number: (t.params, t.user_attrs["seed"]) for t in study.trials
             if t.state in (TrialState.FAIL, TrialState.RUNNING)}

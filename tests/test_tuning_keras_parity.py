@@ -4,14 +4,11 @@ split, the loss, the CIFAR batch reader, and the exported best model in the seed
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
 import torch
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 keras = pytest.importorskip("keras")
 
 from equivalence_tests.tolerances import FORWARD, assert_close  # noqa: E402

@@ -29,7 +29,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-__all__ = ["assert_equivalent", "EquivalenceReport", "NodeDiff", "compare_arrays"]
+__all__ = ["assert_equivalent", "EquivalenceReport", "NodeDiff", "compare_arrays", "REFERENCE_ENVIRONMENT",
+           "use_reference_environment"]
+
+# The TensorFlow that the suite takes Keras' numbers from. oneDNN is TensorFlow's default only on CPUs
+# with AVX-512 VNNI/BF16 or AMX; elsewhere its Eigen CPU kernels reject channels_first convolutions,
+# return an empty tensor for a pooling window larger than its input, and get 3-D average pooling wrong
+# when a stride exceeds the window (off by ~1.3 against numpy and against oneDNN). Forcing oneDNN makes
+# the reference the same on every x86 machine.
+REFERENCE_ENVIRONMENT = {"KERAS_BACKEND": "tensorflow", "TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+                         "CUDA_VISIBLE_DEVICES": ""}
+
+
+def use_reference_environment() -> None:
+    """Set `REFERENCE_ENVIRONMENT` (where not set already); call before TensorFlow is imported."""
+    for key, value in REFERENCE_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
 
 # Mirrors equivalence_tests/tolerances.py (FORWARD / GRADIENT), which the package cannot import.
 DEFAULT_TOLERANCES = {

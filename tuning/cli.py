@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -121,7 +122,27 @@ def resolve_device(name: str):
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    from . import interrupt
 
+    helpers: list[subprocess.Popen] = []
+    try:
+        with interrupt.deferred():
+            return _run(argv, args, helpers)
+    except KeyboardInterrupt as err:
+        for process in helpers:  # they run in their own process group: pass the Ctrl-C on
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in helpers:
+            process.wait()
+        from .study import TrialInterrupted
+
+        what = f"trial {err.number} was stopped and queued again" if isinstance(err, TrialInterrupted) else (
+            "no trial was running")
+        print(f"\nInterrupted: {what}. Run the same command to continue.", file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
     import optuna
     import torch
     from tqdm.auto import tqdm
@@ -168,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"Study {name!r} in {where}: {counts['budget']} trials ({counts['complete']} complete, "
         f"{counts['pruned']} pruned, {counts['waiting']} to run); data: {splits.sizes()}; device: {device}")
 
-    helpers = _start_helper_workers(argv, args) if args.workers > 1 else []
+    if args.workers > 1:
+        helpers += _start_helper_workers(argv, args)
     objective = study_mod.Objective(splits, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                                     device=device, amp=args.amp, compile=args.compile,
                                     progress=not args.quiet, log=(lambda *_: None) if args.quiet else log)
@@ -184,14 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         study_mod.run_worker(study, objective, max_retries=args.max_retries, waits_for_others=heartbeat is not None,
                              poll_seconds=heartbeat or 1, on_trial_end=trial_end)
         failed_helpers = [p.args for p in helpers if p.wait() != 0]
-    except KeyboardInterrupt:
+    finally:
         bar.close()
-        for process in helpers:
-            process.wait()
-        print(f"\nInterrupted: the running trial was re-queued. Run the same command to continue study {name!r}.",
-              file=sys.stderr)
-        return 130
-    bar.close()
     if failed_helpers:
         print(f"error: {len(failed_helpers)} helper worker(s) failed; see their output above", file=sys.stderr)
         return 1
@@ -219,7 +235,9 @@ def _start_helper_workers(argv: list[str], args) -> list[subprocess.Popen]:
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
     helper_argv = _without_option(_without_option(argv, "--workers"), "--threads")
     helper_argv += ["--workers", "1", "--threads", str(threads), "--no-report", "--quiet"]
-    return [subprocess.Popen([sys.executable, "-m", "tuning", *helper_argv]) for _ in range(args.workers - 1)]
+    # A session of their own: a terminal's Ctrl-C reaches this process only, which passes it on once.
+    return [subprocess.Popen([sys.executable, "-m", "tuning", *helper_argv], start_new_session=True)
+            for _ in range(args.workers - 1)]
 
 
 def _without_option(argv: list[str], option: str) -> list[str]:

@@ -28,7 +28,7 @@ from optuna.storages._heartbeat import get_heartbeat_thread
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
 
-from . import PRUNERS, SAMPLERS
+from . import PRUNERS, SAMPLERS, interrupt
 from .hp import HyperParameters, grid
 from .model import build_model
 from .train import evaluate, train_model
@@ -193,7 +193,7 @@ def _check_config(study: optuna.Study, config: StudyConfig, wait_seconds: float)
                 f"study {study.study_name!r} exists but its trial budget was never set (the process that "
                 "created it stopped during setup); delete it (optuna delete-study) or pick another --study-name"
             )
-        time.sleep(0.5)
+        interrupt.sleep(0.5)
     stored = study.user_attrs.get("config", {})
     ours = asdict(config)
     differences = {k: (stored.get(k), v) for k, v in ours.items() if stored.get(k) != v}
@@ -215,6 +215,14 @@ def budget_status(study: optuna.Study) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------------- the worker
+class TrialInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a trial ran: the trial was marked FAIL and queued again."""
+
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.number = number
+
+
 def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], *, max_retries: int = 2,
                waits_for_others: bool = True, poll_seconds: float = 1.0,
                on_trial_end: Callable[[FrozenTrial], None] | None = None) -> int:
@@ -222,16 +230,18 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
 
     With heartbeats (`waits_for_others`), a worker that finds the queue empty while trials are still
     running waits for them: one of them may belong to a dead worker and come back to the queue.
+    Ctrl-C (`tuning.interrupt`) raises KeyboardInterrupt, `TrialInterrupted` when a trial was running.
     """
     retry = RetryHeartbeatStaleTrialCallback(max_retry=max_retries)
     finished = 0
     while True:
+        interrupt.check()
         fail_stale_trials(study)
         # `ask()` would create a new trial when the queue is empty; popping only takes queued ones.
         trial_id = study._pop_waiting_trial_id()
         if trial_id is None:
             if waits_for_others and study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-                time.sleep(poll_seconds)
+                interrupt.sleep(poll_seconds)
                 continue
             return finished
         frozen = _run_trial(study, trial_id, objective, retry)
@@ -247,9 +257,11 @@ def _run_trial(study, trial_id, objective, retry) -> FrozenTrial:
             value = objective(trial)
         except TrialPruned:
             return study.tell(trial, state=TrialState.PRUNED)
-        except BaseException:
+        except BaseException as err:
             # Ctrl-C, an error, or a lost device: re-queue the same hyperparameters and seed.
             retry(study, study.tell(trial, state=TrialState.FAIL))
+            if isinstance(err, KeyboardInterrupt) and not isinstance(err, TrialInterrupted):
+                raise TrialInterrupted(trial.number) from err
             raise
     return study.tell(trial, value)
 

@@ -21,6 +21,8 @@ from tqdm.auto import tqdm
 
 import torchkeras_layers as tkl
 
+from . import interrupt
+
 KERAS_EPSILON = 1e-7  # keras.config.epsilon()
 
 
@@ -82,6 +84,7 @@ def fit(model, optimizer, data, *, epochs: int, batch_size: int = 32, generator:
         bar = tqdm(range(steps), desc=f"{description}epoch {epoch + 1}/{epochs}", leave=False,
                    disable=None if progress else True, unit="batch")
         for step in bar:
+            interrupt.check()  # Ctrl-C stops between two batches
             index = order[step * batch_size:(step + 1) * batch_size]
             xb, yb = x[index], y[index]
             with _autocast(device, amp):
