@@ -27,7 +27,7 @@ def test_help_lists_every_option_without_importing_torch(tmp_path):
     for option in ("--trials", "--epochs", "--batch-size", "--validation-split", "--sampler", "--pruner", "--seed",
                    "--storage", "--journal", "--study-name", "--workers", "--heartbeat", "--max-retries",
                    "--no-report", "--data-dir", "--no-download", "--fake-data", "--limit", "--device", "--amp",
-                   "--compile", "--threads", "--output", "--top-k", "--no-retrain", "--quiet"):
+                   "--compile", "--threads", "--output", "--top-k", "--retrain", "--no-model", "--quiet"):
         assert option in result.stdout
     imports = run_cli("--help", cwd=tmp_path, env=cli_env(PYTHONPROFILEIMPORTTIME="1")).stderr
     assert "tuning.cli" in imports and not re.search(r"\|\s+torch$", imports, re.MULTILINE)
@@ -40,7 +40,7 @@ def test_missing_dataset_prints_what_to_do_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     for expected in ("CIFAR-10 was not found", str(tmp_path / ".keras" / "datasets"), "cifar-10-python.tar.gz",
-                     "--data-dir", "python -m tuning --fake-data 500"):
+                     "--data-dir", 'make tune ARGS="--fake-data 500', "python -m tuning --fake-data 500"):
         assert expected in result.stderr
 
 
@@ -59,8 +59,10 @@ def test_a_small_study_end_to_end_with_its_report(tmp_path):
     best = json.loads((out / "best_params.json").read_text())
     assert best["trial"] == study.best_trial.number and best["val_accuracy"] == study.best_value
     assert best["params"] == study.best_trial.params
-    # The retrained model is the best trial's run again (same hyperparameters and seed).
-    assert best["retrained"]["test_accuracy"] == study.best_trial.user_attrs["test_accuracy"]
+    # The saved model is the best trial's best-epoch checkpoint (no retraining): the same test accuracy.
+    assert best["model"]["from"] == f"trial {study.best_trial.number}'s checkpoint"
+    assert best["model"]["test_accuracy"] == study.best_trial.user_attrs["test_accuracy"]
+    assert best["best_epoch"] == study.best_trial.user_attrs["best_epoch"] + 1  # 1-based, as in results.md
     model = build_model(HyperParameters(values=best["params"]))
     model.load_state_dict(torch.load(out / "best_model.pt"))
     saved = np.load(out / "best_model.keras_weights.npz")
@@ -142,6 +144,8 @@ def test_interrupted_and_killed_studies_resume_without_losing_trials(tmp_path):
 
     result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    # The killed trial (still RUNNING until its heartbeat is stale) counts as one to run.
+    assert f"({len(kept)} complete, 0 pruned, {4 - len(kept)} to run)" in result.stdout
     study = optuna.load_study(study_name=name, storage=f"sqlite:///{database}")
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     assert len(complete) == 4  # exactly the budget

@@ -105,3 +105,11 @@ def test_best_model_keras_files_are_the_seed_model_with_our_weights(tmp_path):
     conv, dense, out = loaded.layers[0], loaded.layers[3], loaded.layers[4]
     assert (conv.filters, conv.kernel_size, conv.get_config()["activation"]) == (32, (5, 5), "relu")
     assert (dense.units, out.units, out.get_config()["activation"]) == (96, 10, "softmax")
+    # Compiled as the example compiles it: it evaluates straight after loading, with our model's numbers.
+    x = np.random.default_rng(3).uniform(size=(8, 32, 32, 3)).astype(np.float32)
+    y = np.arange(8) % 10
+    loss, accuracy = loaded.evaluate(x, y, verbose=0)
+    probs = ours.eval()(torch.from_numpy(x)).detach()
+    assert accuracy == float((probs.argmax(-1).numpy() == y).mean())
+    assert_close(np.float32(loss), sparse_categorical_crossentropy(probs, torch.from_numpy(y)).mean().numpy(),
+                 FORWARD["float32"], "evaluate's loss")

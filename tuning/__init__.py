@@ -7,3 +7,6 @@
 # The option vocabularies, here so that `python -m tuning --help` needs no torch import.
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "halving", "none")
+# How to try the tool without CIFAR-10: from a checkout (`make tune` makes the environment first) or where
+# the tuning dependencies are installed.
+TRY_FAKE_DATA = 'make tune ARGS="--fake-data 500 --epochs 2"   (or: python -m tuning --fake-data 500 --epochs 2)'

@@ -40,14 +40,27 @@ def _fraction(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from . import PRUNERS, SAMPLERS
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line naming the option and what was expected (argparse adds a usage block)."""
+        self.exit(2, f"error: {message} (see --help)\n")
 
-    parser = argparse.ArgumentParser(
+
+def _fake_size(text: str) -> int:
+    value = int(text)
+    if value < 10:
+        raise argparse.ArgumentTypeError(f"must be at least 10 images (one per class), got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import PRUNERS, SAMPLERS, TRY_FAKE_DATA
+
+    parser = _Parser(
         prog="python -m tuning",
-        description="Hyperparameter search of the seed's CIFAR-10 CNN (Keras Tuner's example) with Optuna "
-                    "and torchkeras_layers. Re-run the same command to resume an interrupted study.",
-        epilog="Without CIFAR-10 on disk or network, try: python -m tuning --fake-data 500 --epochs 2",
+        description="The Keras Tuner CIFAR-10 example (RandomSearch over a small CNN) on Optuna and "
+                    "torchkeras_layers. Re-run the same command to resume an interrupted study.",
+        epilog=f"Without CIFAR-10 on disk or network, try: {TRY_FAKE_DATA}",
     )
     study = parser.add_argument_group("study")
     study.add_argument("--trials", type=_positive_int, default=None,
@@ -80,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--data-dir", type=Path,
                       help="folder holding cifar-10-python.tar.gz or cifar-10-batches-py/ (default: ~/.keras/datasets)")
     data.add_argument("--no-download", action="store_true", help="never download CIFAR-10")
-    data.add_argument("--fake-data", type=_positive_int, metavar="N",
+    data.add_argument("--fake-data", type=_fake_size, metavar="N",
                       help="write a synthetic CIFAR-10 of N training images (N/5 test) in the official format "
                            "under runs/ and use it")
     data.add_argument("--limit", type=_positive_int, metavar="N",
@@ -95,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     output = parser.add_argument_group("output")
     output.add_argument("--output", type=Path, help="report folder (default runs/<study name>)")
     output.add_argument("--top-k", type=_positive_int, default=10, help="rows of the results table (default 10)")
-    output.add_argument("--no-retrain", action="store_true", help="do not retrain and save the best model")
+    output.add_argument("--retrain", action="store_true",
+                        help="train the best trial again for its model instead of using its saved best-epoch checkpoint")
+    output.add_argument("--no-model", action="store_true", help="report only: do not save the best model")
     output.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     return parser
 
@@ -140,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
             "no trial was running")
         print(f"\nInterrupted: {what}. Run the same command to continue.", file=sys.stderr)
         return 130
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
+        print(f"error: {err.filename}: {err.strerror}", file=sys.stderr)
+        return 2
 
 
 def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
@@ -156,10 +174,19 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
     if device.type == "cpu":
         torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // args.workers))
 
+    # ------------------------------------------------------------------ storage, checked before any work
+    heartbeat = args.heartbeat if args.journal is None and args.heartbeat > 0 else None
+    try:
+        storage = study_mod.make_storage(args.storage, args.journal, heartbeat=heartbeat, max_retries=args.max_retries)
+    except study_mod.StorageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
     # ------------------------------------------------------------------ data
     if args.fake_data is not None:
         if args.data_dir is not None:
-            raise SystemExit("error: --fake-data writes its own files; it cannot be combined with --data-dir")
+            print("error: --fake-data writes its own files; it cannot be combined with --data-dir", file=sys.stderr)
+            return 2
         fake_root = RUNS / f"fake-cifar10-{args.fake_data}"
         data_mod.write_fake_cifar10(fake_root, args.fake_data, seed=0)
         source, data_dir, download = f"fake{args.fake_data}", fake_root, False
@@ -171,14 +198,14 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
     except (data_mod.DatasetNotFound, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    fingerprint = data_mod.fingerprint(arrays)
     del arrays
 
     # ------------------------------------------------------------------ study
-    config = study_mod.StudyConfig(data=source, limit=args.limit, epochs=args.epochs, batch_size=args.batch_size,
-                                   validation_split=args.validation_split, sampler=args.sampler, seed=args.seed)
+    config = study_mod.StudyConfig(data=source, data_fingerprint=fingerprint, limit=args.limit, epochs=args.epochs,
+                                   batch_size=args.batch_size, validation_split=args.validation_split,
+                                   sampler=args.sampler, seed=args.seed)
     name = args.study_name or config.default_name()
-    heartbeat = args.heartbeat if args.journal is None and args.heartbeat > 0 else None
-    storage = study_mod.make_storage(args.storage, args.journal, heartbeat=heartbeat, max_retries=args.max_retries)
     try:
         study = study_mod.open_study(name, storage, config, args.trials, pruner=study_mod.make_pruner(args.pruner), log=log)
     except (study_mod.StudyMismatch, ValueError) as err:
@@ -186,14 +213,17 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
         return 2
     counts = study_mod.budget_status(study)
     where = args.journal or args.storage
+    to_run = max(0, counts["budget"] - counts["complete"] - counts["pruned"])  # queued, running or stale
     log(f"Study {name!r} in {where}: {counts['budget']} trials ({counts['complete']} complete, "
-        f"{counts['pruned']} pruned, {counts['waiting']} to run); data: {splits.sizes()}; device: {device}")
+        f"{counts['pruned']} pruned, {to_run} to run); data: {splits.sizes()}; device: {device}")
 
+    out_dir = args.output or RUNS / name
     if args.workers > 1:
         helpers += _start_helper_workers(argv, args)
     objective = study_mod.Objective(splits, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
                                     device=device, amp=args.amp, compile=args.compile,
-                                    progress=not args.quiet, log=(lambda *_: None) if args.quiet else log)
+                                    progress=not args.quiet, log=(lambda *_: None) if args.quiet else log,
+                                    checkpoint_dir=out_dir / "checkpoints")
     bar = tqdm(total=counts["budget"], initial=counts["complete"] + counts["pruned"], desc="trials",
                unit="trial", disable=True if args.quiet else None)
 
@@ -204,7 +234,7 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
 
     try:
         study_mod.run_worker(study, objective, max_retries=args.max_retries, waits_for_others=heartbeat is not None,
-                             poll_seconds=heartbeat or 1, on_trial_end=trial_end)
+                             poll_seconds=heartbeat or 1, on_trial_end=trial_end, log=log)
         failed_helpers = [p.args for p in helpers if p.wait() != 0]
     finally:
         bar.close()
@@ -215,17 +245,28 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
         return 0
 
     # ------------------------------------------------------------------ report
-    out_dir = args.output or RUNS / name
     best = report.write_report(study, out_dir, top_k=args.top_k, log=print)
-    if best and not args.no_retrain:
-        log("Retraining the best trial to save its model...")
-        result = report.retrain_best(study, splits, out_dir, epochs=args.epochs, batch_size=args.batch_size,
-                                     device=device, amp=args.amp, compile=args.compile, progress=not args.quiet)
-        best["retrained"] = result
-        (out_dir / "best_params.json").write_text(json.dumps(best, indent=2) + "\n")
-        saved = [out_dir / "best_model.pt", out_dir / "best_model.keras_weights.npz"]
-        saved += keras_export.export_in_subprocess(out_dir, log=print)
-        print(f"Best model: test accuracy {result['test_accuracy']:.4f}; saved " + ", ".join(map(str, saved)))
+    if best and not args.no_model:
+        on_gpu = device.type != "cpu"
+        keras_files = keras_export.KERAS_FILES if keras_export.keras_available() else ()
+        if not args.retrain and report.is_saved(best, out_dir, keras_files):
+            saved = json.loads((out_dir / "best_params.json").read_text())
+            best["model"] = saved["model"]
+            print(f"Best model: already saved in {out_dir}/ (trial {best['trial']}); nothing to do")
+        else:
+            (out_dir / "best_params.json").unlink(missing_ok=True)  # never beside another run's model files
+            model, how = report.best_model(study, splits, epochs=args.epochs, batch_size=args.batch_size,
+                                           device=device, amp=args.amp, compile=args.compile,
+                                           progress=not args.quiet, retrain=args.retrain, log=log)
+            result, saved = report.save_best_model(model, splits, out_dir, amp=args.amp)
+            best["model"] = {"from": how, **result}
+            report.write_text(out_dir / "best_params.json", json.dumps(best, indent=2) + "\n")
+            saved += (keras_export.export_in_subprocess(out_dir, log=print) if on_gpu
+                      else keras_export.export_here(model, out_dir, log=print))
+            print(f"Best model ({how}): test accuracy {result['test_accuracy']:.4f}; saved "
+                  + ", ".join(map(str, saved)))
+    if best:
+        report.write_text(out_dir / "best_params.json", json.dumps(best, indent=2) + "\n")
     print(f"Report in {out_dir}/. Browse the study with: optuna-dashboard {where}")
     return 0
 

@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import TRY_FAKE_DATA
+
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 BATCHES_DIR = "cifar-10-batches-py"
@@ -72,11 +74,17 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
 # ---------------------------------------------------------------------- reading
 def load_batch(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """One official batch file -> (images (n, 32, 32, 3) uint8 channel-last, labels (n,) int64)."""
-    with open(path, "rb") as f:
-        batch = _NumpyOnlyUnpickler(f, encoding="bytes").load()
-    batch = {k.decode("utf8") if isinstance(k, bytes) else k: v for k, v in batch.items()}
-    data = np.asarray(batch["data"], dtype=np.uint8)
-    labels = np.asarray(batch["labels"], dtype=np.int64)
+    try:
+        with open(path, "rb") as f:
+            batch = _NumpyOnlyUnpickler(f, encoding="bytes").load()
+        batch = {k.decode("utf8") if isinstance(k, bytes) else k: v for k, v in batch.items()}
+        data = np.asarray(batch["data"], dtype=np.uint8)
+        labels = np.asarray(batch["labels"], dtype=np.int64)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, KeyError, TypeError,
+            ValueError, OverflowError) as err:
+        # A truncated download, another file under the batch's name, or a batch with other fields.
+        raise ValueError(f"{path}: not a readable CIFAR-10 batch file ({type(err).__name__}: {err}); "
+                         "replace it with the official one") from None
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
         raise ValueError(f"{path}: not a CIFAR-10 batch (data {data.shape}, {len(labels)} labels)")
     # Stored as (n, 3*32*32) channel-major rows; Keras transposes to channel-last.
@@ -168,7 +176,7 @@ def missing_dataset_message(searched: Path, reason: str) -> str:
         f"  {keras_cache_dir()}   (Keras' cache, shared with keras.datasets.cifar10.load_data())\n"
         f"or into any folder passed as --data-dir DIR,\n"
         f"or try the tool on a small synthetic CIFAR-10 written in the same format:\n"
-        f"  python -m tuning --fake-data 500 --epochs 2"
+        f"  {TRY_FAKE_DATA}"
     )
 
 
@@ -255,6 +263,17 @@ def keras_split_index(n: int, validation_split: float) -> int:
             f"and training set as specified by `validation_split={validation_split}`"
         )
     return split_at
+
+
+def fingerprint(arrays) -> str:
+    """A short SHA-256 of the images and labels: a study records it, so that other data never resumes it."""
+    digest = hashlib.sha256()
+    (x_train, y_train), (x_test, y_test) = arrays
+    for array in (x_train, y_train, x_test, y_test):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()[:16]
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """After the search: the results table, the best hyperparameters as JSON, plots, and the best model
-retrained, saved and evaluated on the test split."""
+(the best trial's best-epoch checkpoint, as Keras Tuner's `get_best_models()[0]`; or retrained) saved
+in PyTorch and Keras formats. Every file is written under a temporary name and renamed into place, so an
+interrupted report never leaves a half-written file or files of two different runs side by side."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import optuna
 import torch
 from optuna.trial import FrozenTrial, TrialState
 
+from .files import atomic_path, write_text
 from .hp import HyperParameters
 from .model import build_model, save_keras_weights
 from .study import OBJECTIVE
@@ -47,15 +50,20 @@ def _fmt(value) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
+MODEL_FILES = ("best_model.pt", "best_model.keras_weights.npz")
+
+
 def best_summary(study: optuna.Study) -> dict:
-    """The best trial as JSON-able data: `params` is what `HyperParameters(values=...)` rebuilds."""
+    """The best trial as JSON-able data: `params` is what `HyperParameters(values=...)` rebuilds;
+    epochs are counted from 1, as the training log and the results table count them."""
     best = ranked_trials(study)[0]
+    best_epoch = best.user_attrs.get("best_epoch")
     return {
         "study": study.study_name,
         "trial": best.number,
         OBJECTIVE: best.value,
         "params": best.params,
-        "best_epoch": best.user_attrs.get("best_epoch"),
+        "best_epoch": None if best_epoch is None else best_epoch + 1,
         "last_val_accuracy": best.user_attrs.get("last_val_accuracy"),
         "test_accuracy": best.user_attrs.get("test_accuracy"),
         "seed": best.user_attrs.get("seed"),
@@ -85,31 +93,60 @@ def write_plots(study: optuna.Study, out_dir: Path, log=print) -> list[Path]:
         html_parts.append(figure.to_html(full_html=False, include_plotlyjs=not html_parts))
         png = out_dir / f"{name}.png"
         axes_figure = (axes.flat[0] if hasattr(axes, "flat") else axes).figure
-        axes_figure.savefig(png, dpi=120, bbox_inches="tight")
+        with atomic_path(png) as tmp:
+            axes_figure.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
         plt.close(axes_figure)
         written.append(png)
     if html_parts:
         html = out_dir / "plots.html"
-        html.write_text(f"<html><head><meta charset='utf-8'><title>{study.study_name}</title></head><body>"
+        write_text(html, f"<html><head><meta charset='utf-8'><title>{study.study_name}</title></head><body>"
                         + "\n".join(html_parts) + "</body></html>")
         written.insert(0, html)
     return written
 
 
-def retrain_best(study: optuna.Study, data, out_dir: Path, *, epochs: int, batch_size: int, device,
-                 build=build_model, amp: bool = False, compile: bool = False, progress: bool = True) -> dict:
-    """Retrain the best trial (same hyperparameters and seed, so the same run), keep its best epoch's
-    weights (Keras Tuner's `get_best_models()[0]`), evaluate them on the test split, and save
-    `best_model.pt` (state_dict) and `best_model.keras_weights.npz` (Keras layout and order)."""
-    best = best_summary(study)
-    model, history, best_epoch = train_model(
-        build, HyperParameters(values=best["params"]), data, epochs=epochs, batch_size=batch_size,
-        seed=best["seed"], device=device, amp=amp, compile=compile, progress=progress, description="best model ")
+def best_model(study: optuna.Study, data, *, epochs: int, batch_size: int, device, build=build_model,
+               amp: bool = False, compile: bool = False, progress: bool = True, retrain: bool = False, log=print):
+    """The best trial's model with its best epoch's weights: loaded from the checkpoint the trial saved,
+    or (`retrain`, or no checkpoint on this machine) trained again with the same hyperparameters and seed,
+    which is the same run. Returns (model, how)."""
+    best = ranked_trials(study)[0]
+    model = build(HyperParameters(values=best.params))
+    checkpoint = best.user_attrs.get("checkpoint")
+    if not retrain and checkpoint and Path(checkpoint).is_file():
+        from .model import built
+
+        model = built(model, device)
+        model.load_state_dict(torch.load(checkpoint, map_location=device))
+        return model, f"trial {best.number}'s checkpoint"
+    if not retrain:
+        log(f"  (trial {best.number}'s checkpoint is not on this machine: retraining it, same seed)")
+    model, _, _ = train_model(build, HyperParameters(values=best.params), data, epochs=epochs,
+                              batch_size=batch_size, seed=best.user_attrs["seed"], device=device, amp=amp,
+                              compile=compile, progress=progress, description="best model ")
+    return model, f"trial {best.number} retrained"
+
+
+def save_best_model(model, data, out_dir: Path, *, amp: bool = False) -> tuple[dict, list[Path]]:
+    """Evaluate `model` on the test split and write `best_model.pt` (state_dict) and
+    `best_model.keras_weights.npz` (Keras layout and order)."""
     test_loss, test_accuracy = evaluate(model, data.x_test, data.y_test, amp=amp)
-    torch.save(model.state_dict(), out_dir / "best_model.pt")
-    save_keras_weights(model, out_dir / "best_model.keras_weights.npz")
-    return {"val_accuracy": history[OBJECTIVE][best_epoch], "best_epoch": best_epoch,
-            "test_loss": test_loss, "test_accuracy": test_accuracy}
+    pt, npz = (out_dir / name for name in MODEL_FILES)
+    with atomic_path(pt) as tmp:
+        torch.save(model.state_dict(), tmp)
+    with atomic_path(npz) as tmp:
+        save_keras_weights(model, tmp)
+    return {"test_loss": test_loss, "test_accuracy": test_accuracy}, [pt, npz]
+
+
+def is_saved(best: dict, out_dir: Path, keras_files: tuple[str, ...]) -> bool:
+    """Whether `out_dir` already holds this best trial's model files (a finished study run again)."""
+    try:
+        saved = json.loads((out_dir / "best_params.json").read_text())
+    except (OSError, ValueError):
+        return False
+    same = all(saved.get(k) == best[k] for k in ("study", "trial", OBJECTIVE, "params"))
+    return same and "model" in saved and all((out_dir / n).is_file() for n in (*MODEL_FILES, *keras_files))
 
 
 def write_report(study: optuna.Study, out_dir: Path, *, top_k: int = 10, log=print) -> dict:
@@ -117,12 +154,11 @@ def write_report(study: optuna.Study, out_dir: Path, *, top_k: int = 10, log=pri
     out_dir.mkdir(parents=True, exist_ok=True)
     table = results_table(study, top_k)
     log(table)
-    (out_dir / "results.md").write_text(f"# Study {study.study_name}\n\n{table}\n")
+    write_text(out_dir / "results.md", f"# Study {study.study_name}\n\n{table}\n")
     if not ranked_trials(study):
         log("No trial completed, so there is no best model.")
         return {}
     best = best_summary(study)
-    (out_dir / "best_params.json").write_text(json.dumps(best, indent=2) + "\n")
     log(f"Best trial {best['trial']}: {OBJECTIVE} {best[OBJECTIVE]:.4f} with {best['params']}")
     for path in write_plots(study, out_dir, log=log):
         log(f"  wrote {path}")

@@ -13,6 +13,7 @@ storages only) is marked FAIL and re-queued with the same hyperparameters and se
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 import warnings
@@ -45,6 +46,7 @@ class StudyConfig:
     """What a study's trial values depend on; stored in the study and checked when it is resumed."""
 
     data: str  # "cifar10" or "fake<N>"
+    data_fingerprint: str | None = None  # tuning.data.fingerprint of the images and labels
     limit: int | None = None
     epochs: int = 10
     batch_size: int = 32
@@ -72,17 +74,46 @@ class StudyMismatch(Exception):
 
 
 # ---------------------------------------------------------------------- storage, sampler, pruner
+class StorageError(Exception):
+    """A storage URL or journal file that cannot be used; the message names it and says why."""
+
+
 def make_storage(url: str | None = None, journal: str | None = None, *, heartbeat: int | None = 10,
                  max_retries: int = 2):
     """A SQLAlchemy-URL storage (with heartbeats, so a killed worker's trial is re-queued) or a
-    JournalStorage file for a shared filesystem (no heartbeats in Optuna; see the README)."""
+    JournalStorage file for a shared filesystem (no heartbeats in Optuna; see docs/tuning.md).
+    Raises StorageError, with one line saying what is wrong, for anything that cannot be used."""
     if journal is not None:
-        Path(journal).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(Path(journal).expanduser())))
-    engine_kwargs = {}
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(journal).expanduser()
+        if path.is_dir():
+            raise StorageError(f"--journal {journal}: is a folder; expected a file path, e.g. {path / 'journal.log'}")
+        _make_parent(path, f"--journal {journal}")
+        return JournalStorage(JournalFileBackend(str(path)))
+    import sqlalchemy
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except sqlalchemy.exc.ArgumentError:
+        raise StorageError(f"--storage {url!r} is not a database URL; expected e.g. {_URL_EXAMPLES}") from None
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        dialect = parsed.get_dialect()
+    except sqlalchemy.exc.NoSuchModuleError:
+        raise StorageError(f"--storage {shown}: SQLAlchemy knows no database {parsed.drivername!r}; "
+                           f"expected e.g. {_URL_EXAMPLES}") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as err:
+        raise StorageError(f"--storage {shown}: the {parsed.drivername} driver is not installed "
+                           f"(no module {err.name!r}); install it or use another URL") from None
+    engine_kwargs: dict = {}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database not in (None, "", ":memory:"):
+            _make_parent(Path(parsed.database).expanduser(), f"--storage {shown}")
         engine_kwargs = {"connect_args": {"timeout": 60}}  # several local workers share one file
+    elif parsed.get_backend_name() == "postgresql":
+        engine_kwargs = {"connect_args": {"connect_timeout": 10}}
     kwargs = dict(engine_kwargs=engine_kwargs)
     if heartbeat:
         kwargs.update(heartbeat_interval=heartbeat, grace_period=3 * heartbeat,
@@ -92,10 +123,28 @@ def make_storage(url: str | None = None, journal: str | None = None, *, heartbea
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExperimentalWarning)  # heartbeat_interval
                 return RDBStorage(url, **kwargs)
-        except Exception:  # workers starting together on a fresh database race to create its tables
-            if attempt == 4:
-                raise
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as err:
+            # Workers starting together on a fresh database race to create its tables; anything else
+            # (a refused connection, a read-only file) is said at once.
+            racing = isinstance(err, sqlalchemy.exc.IntegrityError) or "locked" in str(err.orig)
+            if not racing or attempt == 4:
+                reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else type(err).__name__
+                raise StorageError(f"--storage {shown}: cannot use the database ({reason})") from None
             time.sleep(0.5 + random.random())
+        except sqlalchemy.exc.SQLAlchemyError as err:
+            raise StorageError(f"--storage {shown}: cannot use the database ({type(err).__name__}: {err})") from None
+
+
+_URL_EXAMPLES = "sqlite:///runs/tuning.db or postgresql+psycopg://user@host/db"
+
+
+def _make_parent(path: Path, what: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StorageError(f"{what}: cannot create the folder {path.parent} ({err.strerror})") from None
+    if not os.access(path.parent, os.W_OK):
+        raise StorageError(f"{what}: the folder {path.parent} is not writable")
 
 
 class PerTrialSeedSampler(BaseSampler):
@@ -199,9 +248,10 @@ def _check_config(study: optuna.Study, config: StudyConfig, wait_seconds: float)
     differences = {k: (stored.get(k), v) for k, v in ours.items() if stored.get(k) != v}
     if differences:
         listed = ", ".join(f"{k}: study has {a!r}, command has {b!r}" for k, (a, b) in differences.items())
+        other_data = "on other data and " if "data_fingerprint" in differences else ""
         raise StudyMismatch(
-            f"study {study.study_name!r} was created with other settings ({listed}); "
-            "run with the study's settings to resume it, or pass another --study-name"
+            f"study {study.study_name!r} was created {other_data}with other settings ({listed}); "
+            "run with the study's settings and data to resume it, or pass another --study-name"
         )
 
 
@@ -225,7 +275,7 @@ class TrialInterrupted(KeyboardInterrupt):
 
 def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], *, max_retries: int = 2,
                waits_for_others: bool = True, poll_seconds: float = 1.0,
-               on_trial_end: Callable[[FrozenTrial], None] | None = None) -> int:
+               on_trial_end: Callable[[FrozenTrial], None] | None = None, log=print) -> int:
     """Run queued trials until none is left; returns how many this worker finished.
 
     With heartbeats (`waits_for_others`), a worker that finds the queue empty while trials are still
@@ -233,14 +283,21 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
     Ctrl-C (`tuning.interrupt`) raises KeyboardInterrupt, `TrialInterrupted` when a trial was running.
     """
     retry = RetryHeartbeatStaleTrialCallback(max_retry=max_retries)
-    finished = 0
+    finished, announced = 0, None
     while True:
         interrupt.check()
         fail_stale_trials(study)
         # `ask()` would create a new trial when the queue is empty; popping only takes queued ones.
         trial_id = study._pop_waiting_trial_id()
         if trial_id is None:
-            if waits_for_others and study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if waits_for_others and running:
+                numbers = [t.number for t in running]
+                if numbers != announced:
+                    announced = numbers
+                    grace = 3 * (study._storage.get_heartbeat_interval() or 0)
+                    log(f"Waiting for trial(s) {', '.join(map(str, numbers))} running in another worker "
+                        f"(a killed worker's trial is queued again after {grace} s without a heartbeat)")
                 interrupt.sleep(poll_seconds)
                 continue
             return finished
@@ -274,10 +331,12 @@ class Objective:
     history and the trial's seed as user attributes."""
 
     def __init__(self, data, *, epochs: int, batch_size: int, seed: int, device, build: Callable = build_model,
-                 amp: bool = False, compile: bool = False, progress: bool = True, log=print):
+                 amp: bool = False, compile: bool = False, progress: bool = True, log=print,
+                 checkpoint_dir: Path | None = None):
         self.data, self.epochs, self.batch_size, self.seed = data, epochs, batch_size, seed
         self.device, self.build, self.amp, self.compile = device, build, amp, compile
         self.progress, self.log = progress, log
+        self.checkpoint_dir = checkpoint_dir
 
     def __call__(self, trial: optuna.Trial) -> float:
         seed = trial.user_attrs.get("seed")
@@ -303,4 +362,20 @@ class Objective:
         trial.set_user_attr("best_epoch", best_epoch)
         trial.set_user_attr("last_val_accuracy", history[OBJECTIVE][-1])
         trial.set_user_attr("test_accuracy", test_accuracy)
+        if self.checkpoint_dir is not None:  # Keras Tuner keeps each trial's best checkpoint too
+            trial.set_user_attr("checkpoint", str(save_checkpoint(model, self.checkpoint_dir, trial.number)))
         return history[OBJECTIVE][best_epoch]
+
+
+def save_checkpoint(model, folder: Path, number: int) -> Path:
+    """The trial's best-epoch weights as `folder/trial_<number>.pt`, written under a temporary name and
+    renamed, so that a killed worker never leaves half a checkpoint."""
+    import torch
+
+    from .files import atomic_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = (folder / f"trial_{number}.pt").resolve()
+    with atomic_path(path) as tmp:
+        torch.save(model.state_dict(), tmp)
+    return path
