@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test tune equivalence-report bench env
+.PHONY: test tune equivalence-report bench env docs
 
 env: $(STAMP)
 
@@ -22,7 +22,10 @@ tune: $(STAMP)
 	$(PY) -m tuning $(ARGS)
 
 equivalence-report: $(STAMP)
-	$(PY) -m equivalence_tests.report
+	$(PY) -m equivalence_tests.report --markdown docs/equivalence-report.md
 
 bench: $(STAMP)
 	$(PY) -m benchmarks $(ARGS)
+
+docs: $(STAMP)
+	$(PY) docs/generate.py
