@@ -29,7 +29,9 @@ defined elsewhere (a user's own layer) is registered only when its statement pas
 keywords, since it mirrors no Keras class unless it says so.
 
 Read API: :func:`lookup` (by the module and class name a Keras config entry carries),
-:func:`entry_of` (by our class) and :func:`entries` (all of them, in definition order).
+:func:`entry_of` (by our class) and :func:`entries` (all of them, in definition order). A class is
+in the table once its module is imported: ``import torchkeras_layers`` registers every layer,
+``import torchkeras_layers.models`` adds ``Sequential`` and ``Model``.
 """
 
 from __future__ import annotations
@@ -79,9 +81,6 @@ class LayerEntry:
         """The Keras class (imports Keras)."""
         if self.keras_module is None:
             raise NotImplementedError(f"{self.cls.__name__} has no Keras counterpart")
-        import os
-
-        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
         return getattr(importlib.import_module(self.keras_module), self.keras_name)
 
 

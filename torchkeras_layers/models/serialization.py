@@ -15,7 +15,7 @@ from ..layers.base import Layer, standardize_shape
 from .base import Container
 
 __all__ = ["serialize_layer", "deserialize_layer", "build_config", "apply_build_config", "unsupported_layers",
-           "unsupported_message", "to_shape_tuple"]
+           "unsupported_message", "describe_class", "to_shape_tuple"]
 
 
 def to_shape_tuple(shape):
