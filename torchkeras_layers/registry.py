@@ -45,7 +45,7 @@ __all__ = ["LayerEntry", "KERAS_LAYERS", "TORCH_ONLY_MODULE", "CLASS_KEYWORDS", 
 
 KERAS_LAYERS = "keras.layers"
 # Keras exports the classes of its `keras.src.layers` package under `keras.layers`; configs carry
-# either spelling (`keras.layers` for exported classes, the source module for the others).
+# either spelling, so a `keras.src.layers.<family>.<file>` module is read as `keras.layers`.
 _KERAS_LAYERS_SOURCE = "keras.src.layers."
 TORCH_ONLY_MODULE = "torchkeras_layers.layers"
 CLASS_KEYWORDS = ("keras_module", "keras_name", "built_at_init", "torch_only", "registered")
