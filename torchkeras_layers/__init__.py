@@ -7,9 +7,8 @@ Importing this package never imports TensorFlow or Keras; `from_keras`/`to_keras
 """
 
 from . import activations, constraints, initializers, layers, regularizers
-from .constraints import apply_constraints, constrain
 from .layers import *  # noqa: F401,F403
-from .losses import regularization_loss
+from .training import apply_constraints, constrain, regularization_loss
 
 __version__ = "0.1.0"
 

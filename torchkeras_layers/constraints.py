@@ -1,5 +1,5 @@
 """Keras weight constraints. Keras applies them after each optimizer step; so do
-:func:`torchkeras_layers.apply_constraints` and :func:`torchkeras_layers.constrain`.
+:func:`torchkeras_layers.apply_constraints` and :func:`torchkeras_layers.constrain` (in `training`).
 
 `axis` refers to the **Keras** weight layout (e.g. ``axis=[0, 1, 2]`` for each Conv2D filter).
 """
@@ -7,12 +7,10 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from ._serialization import KerasObject, registry, resolve, serialize as _serialize
 
-__all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "get", "serialize",
-           "apply_constraints", "constrain"]
+__all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "get", "serialize"]
 
 _EPSILON = 1e-7  # keras.backend.epsilon()
 
@@ -82,16 +80,3 @@ def get(identifier):
 
 serialize = _serialize
 
-
-def apply_constraints(model: nn.Module) -> None:
-    """Project every constrained weight of every layer in `model` (call after `optimizer.step()`)."""
-    from .layers.base import Layer
-
-    for module in model.modules():
-        if isinstance(module, Layer):
-            module.apply_constraints()
-
-
-def constrain(optimizer: torch.optim.Optimizer, model: nn.Module):
-    """Register `apply_constraints(model)` as a post-step hook of `optimizer`; returns the hook handle."""
-    return optimizer.register_step_post_hook(lambda *_: apply_constraints(model))

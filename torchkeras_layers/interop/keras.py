@@ -8,15 +8,20 @@ Keras is imported here, lazily, never at `import torchkeras_layers` time.
 * `from_keras("model.keras")` loads a saved model; `from_keras("w.weights.h5", model=m)` loads a
   weights file into `m` (ours or a Keras model) and returns our module.
 * Layers without an equivalent: `NotImplementedError` listing every one (name and class), nested
-  models included, before anything is built.
+  models included, before anything is built. Both directions read and write Keras' serialised
+  entries with `models.serialization`, which matches classes by Keras module and class name.
 """
 
 from __future__ import annotations
 
 import os
 
+from .. import registry
 from ..layers.base import Layer
-from ..models.base import unsupported_layers, unsupported_message
+from ..layers.core.input_layer import InputLayer
+from ..layers.core.lambda_layer import Lambda
+from ..models.serialization import (apply_build_config, deserialize_layer, serialize_layer, unsupported_layers,
+                                    unsupported_message)
 
 __all__ = ["from_keras", "to_keras", "load_keras_weights"]
 
@@ -26,15 +31,6 @@ def _keras():
     import keras
 
     return keras
-
-
-def _our_class(keras_class_name: str) -> type:
-    from .. import layers
-
-    cls = getattr(layers, keras_class_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise NotImplementedError(f"no torchkeras_layers equivalent for Keras layer class {keras_class_name!r}")
-    return cls
 
 
 # ---------------------------------------------------------------------------- Keras -> ours
@@ -75,7 +71,7 @@ def _from_path(path: str, model):
 
 def _live_config(layer) -> dict:
     """Config entries that Keras' config cannot carry: a Lambda's Python functions (by name only)."""
-    if type(layer).__name__ != "Lambda":
+    if not isinstance(layer, _keras().layers.Lambda):
         return {}
     live = {"function": layer.function}
     if callable(getattr(layer, "_output_shape", None)):
@@ -95,15 +91,20 @@ def _live_overrides(keras_model) -> dict:
 
 
 def _layer_from_keras(obj):
-    cls = _our_class(type(obj).__name__)
-    module = cls.from_config({**obj.get_config(), **_live_config(obj)})
+    keras = _keras()
+    live = _live_config(obj)
+    module = deserialize_layer(keras.saving.serialize_keras_object(obj), {obj.name: live} if live else None)
     if obj.built and not module.built:
-        args = _keras_build_args(obj, module)
-        if args is not None:
-            module.build(*args)
-        elif obj.weights:
+        # No build config (a layer Keras built by calling it on symbolic inputs): the input it was called on.
+        try:
+            input_shape = obj.input.shape
+        except (AttributeError, ValueError):
+            input_shape = None
+        if input_shape is None and obj.weights:
             raise ValueError(f"from_keras: cannot tell the input shape that {type(obj).__name__} ({obj.name!r}) "
                              "was built with (it has no build config and was never called symbolically)")
+        if input_shape is not None:
+            apply_build_config(module, {"input_shape": input_shape})
         module.built = True
     if obj.weights:
         module.set_weights(obj.get_weights())
@@ -111,56 +112,24 @@ def _layer_from_keras(obj):
 
 
 def _model_from_keras(keras_model, keras):
-    from ..models import Model, Sequential
+    from ..models import Sequential
     from keras.src.models.functional import Functional
 
-    if isinstance(keras_model, keras.Sequential):
-        cls = Sequential
-    elif isinstance(keras_model, Functional):
-        cls = Model
-    else:
+    if not isinstance(keras_model, (keras.Sequential, Functional)):
         raise NotImplementedError(
             f"from_keras: {type(keras_model).__name__} ({keras_model.name!r}) is a subclassed keras.Model; only "
             "Sequential and functional models can be converted (their graph is in their config)")
-    entry = {"class_name": "Sequential" if cls is Sequential else "Functional", "config": keras_model.get_config()}
+    entry = keras.saving.serialize_keras_object(keras_model)
     missing = unsupported_layers(entry)
     if missing:
         raise NotImplementedError(f"from_keras({keras_model.name!r}): " + unsupported_message(missing))
-    module = cls.from_config(entry["config"], overrides=_live_overrides(keras_model))
-    if keras_model.built and not module.built and cls is Sequential:
+    module = deserialize_layer(entry, overrides=_live_overrides(keras_model))
+    if keras_model.built and not module.built and isinstance(module, Sequential):
         # An unbuilt-then-called Keras Sequential has no `build_input_shape` in some versions; build
         # from the model's input.
         module.build(tuple(keras_model.inputs[0].shape))
     copy_weights(keras_model, module)
     return module
-
-
-def _keras_build_args(layer, module) -> tuple | None:
-    """The shapes Keras built `layer` with, as positional arguments for our `build`; None when Keras
-    does not know them (a layer built in `__init__`, which has no weights to shape)."""
-    import inspect
-
-    config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
-    if config and "input_shape" in config:
-        return (_to_tuple(config["input_shape"]),)
-    if config and "shapes_dict" in config:
-        shapes = {k: _to_tuple(v) for k, v in config["shapes_dict"].items()}
-        params = list(inspect.signature(module.build).parameters)
-        if set(shapes) <= set(params):
-            last = max(params.index(k) for k in shapes)
-            return tuple(shapes.get(p) for p in params[: last + 1])
-        values = list(shapes.values())
-        return (values[0],) if len(values) == 1 else (values,)
-    try:
-        return (_to_tuple(layer.input.shape),)
-    except (AttributeError, ValueError):
-        return None
-
-
-def _to_tuple(shape):
-    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
-        return [_to_tuple(s) for s in shape]
-    return tuple(shape)
 
 
 # ---------------------------------------------------------------------------- ours -> Keras
@@ -176,7 +145,7 @@ def to_keras(module: Layer):
     # functions of our own module, which we trust, instead of making it look them up.
     functions = {}
     for sub in module.modules():
-        if type(sub).__name__ == "Lambda":
+        if isinstance(sub, Lambda):
             for fn in (sub.function, getattr(sub, "_output_shape", None), getattr(sub, "mask", None)):
                 if callable(fn):
                     functions[fn.__name__] = fn
@@ -185,25 +154,29 @@ def to_keras(module: Layer):
 
 
 def _to_keras(module, keras):
-    from ..models import Model, Sequential
+    from ..models.base import Container
 
-    if isinstance(module, Sequential):
-        model = keras.Sequential.from_config(module.get_config())
-    elif isinstance(module, Model):
-        model = keras.Model.from_config(module.get_config())
-    elif isinstance(module, Layer):
-        cls = getattr(keras.layers, type(module).__name__)
-        layer = cls.from_config(module.get_config())
-        if module.built and module._build_args is not None:
-            layer.build(*module._build_args)
-            if module.keras_weights():
-                layer.set_weights(module.get_weights())
-        return layer
-    else:
-        raise TypeError(f"to_keras: expected a torchkeras_layers layer or model; received {type(module).__name__}")
-    if module.built:
-        copy_weights(module, model)
-    return model
+    missing = _without_keras_counterpart(module)
+    if missing:
+        listing = ", ".join(f"{name!r} ({cls})" for name, cls in missing)
+        raise NotImplementedError(f"to_keras: {len(missing)} layer(s) have no Keras counterpart: {listing}")
+    converted = keras.saving.deserialize_keras_object(serialize_layer(module))
+    if isinstance(module, Container):
+        if module.built:
+            copy_weights(module, converted)
+    elif module.built and module.keras_weights():
+        converted.set_weights(module.get_weights())
+    return converted
+
+
+def _without_keras_counterpart(module) -> list[tuple[str, str]]:
+    """(name, class) of every layer of `module` (nested models searched) that Keras has no class for."""
+    from ..models.base import Container
+
+    if isinstance(module, Container):
+        return [found for layer in module.layers for found in _without_keras_counterpart(layer)]
+    entry = registry.entry_of(type(module))
+    return [] if entry is not None and not entry.torch_only else [(module.name, type(module).__name__)]
 
 
 # ---------------------------------------------------------------------------- weights
@@ -236,8 +209,7 @@ def _layers_of(model):
 
     if isinstance(model, Sequential):
         return list(model.layers)
-    layers = list(model.layers)
-    return [layer for layer in layers if type(layer).__name__ != "InputLayer"]
+    return [layer for layer in model.layers if not isinstance(layer, (InputLayer, _keras().layers.InputLayer))]
 
 
 def load_keras_weights(module: Layer, path: str) -> Layer:

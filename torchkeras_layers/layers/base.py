@@ -28,6 +28,8 @@ from torch import nn
 from .. import constraints as constraints_mod
 from .. import initializers as initializers_mod
 from .. import regularizers as regularizers_mod
+from .. import registry
+from .._serialization import snake_case
 from ..dtypes import DTypePolicy
 
 __all__ = ["Layer", "InputSpec", "Shape", "standardize_shape"]
@@ -117,7 +119,8 @@ class Layer(nn.Module):
         self.dtype_policy = DTypePolicy.get(dtype, layer=self.__class__.__name__)
         self.autocast = bool(autocast)
         self.activity_regularizer = self._resolve(regularizers_mod.get, "activity_regularizer", activity_regularizer)
-        self.built = False
+        entry = registry.entry_of(type(self))
+        self.built = entry is not None and entry.built_at_init  # Keras builds these in `__init__`
         self._trainable = bool(trainable)
         self._weight_infos: dict[str, WeightInfo] = {}
         self._activity_loss: torch.Tensor | None = None
@@ -130,14 +133,20 @@ class Layer(nn.Module):
         self.register_forward_pre_hook(Layer._pre_forward, with_kwargs=True)
 
     def __init_subclass__(cls, **kwargs):
-        """Every subclass `build` records its arguments and marks the layer built (Keras' build wrapper)."""
+        """Registers the class with the keywords of its class statement (`keras_module=`, `keras_name=`,
+        `built_at_init=`, `torch_only=`, `registered=`: see `torchkeras_layers.registry`); every
+        subclass `build` records its arguments and marks the layer built (Keras' build wrapper)."""
+        keywords = {k: kwargs.pop(k) for k in registry.CLASS_KEYWORDS if k in kwargs}
         super().__init_subclass__(**kwargs)
+        registry.register(cls, **keywords)
         if "build" in cls.__dict__:
             cls.build = _recording_build(cls.__dict__["build"])
 
     # ------------------------------------------------------------------ naming and errors
     def _auto_name(self) -> str:
-        base = _snake_case(self.__class__.__name__)
+        # Keras' `auto_name`: `to_snake_case` of the class name, made unique per prefix (`uniquify`).
+        entry = registry.entry_of(type(self))
+        base = snake_case(entry.keras_name if entry is not None else type(self).__name__)
         count = Layer._name_counts.get(base, 0)
         Layer._name_counts[base] = count + 1
         return base if count == 0 else f"{base}_{count}"
@@ -514,15 +523,6 @@ def _recording_build(build):
         self.built = True
 
     return wrapper
-
-
-def _snake_case(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
 
 
 def _inverse_permutation(perm: Sequence[int]) -> tuple:

@@ -7,8 +7,8 @@
   incoming tensor(s) as `mask=` (one tensor argument) or `<arg>_mask=` (several); `CallSignature`
   records, once per layer, which of those a layer's `forward` accepts, so `forward` does no
   introspection (and stays `torch.compile(fullgraph=True)`-friendly).
-* Serialisation: `serialize_layer` / `deserialize_layer` write and read Keras' layer entries
-  (`{"module", "class_name", "config", "registered_name", "build_config"}`), including nested models.
+* Serialisation lives in `serialization`, which finds every class (containers included) through
+  `torchkeras_layers.registry`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..layers.base import Layer, standardize_shape
+from ..layers.base import Layer
 from ..layers.core.input_layer import InputLayer
 
-__all__ = ["Container", "CallSignature", "serialize_layer", "deserialize_layer", "unsupported_layers",
-           "to_shape_tuple"]
+__all__ = ["Container", "CallSignature", "call_layer", "standardize_model_input"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class CallSignature:
         )
 
 
-class Container(Layer):
+class Container(Layer, registered=False):
     """Base of the model classes: a `Layer` whose weights are those of an ordered list of layers."""
 
     # Subclasses keep their layers in the `nn.ModuleList` `self.layers`, in Keras' weight order.
@@ -151,147 +150,3 @@ def _has_mask(mask) -> bool:
     if isinstance(mask, (list, tuple)):
         return any(_has_mask(m) for m in mask)
     return True
-
-
-# ---------------------------------------------------------------------------- serialisation
-_MODEL_CLASSES = {"Sequential": "sequential", "Functional": "functional", "Model": "functional"}
-
-
-def to_shape_tuple(shape):
-    """A Keras shape from config data (lists from JSON -> tuples); nested lists -> list of tuples."""
-    if shape is None:
-        return None
-    if isinstance(shape, dict):
-        return {k: to_shape_tuple(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)) and shape and all(isinstance(s, (list, tuple)) or s is None for s in shape) \
-            and any(isinstance(s, (list, tuple)) for s in shape):
-        return [to_shape_tuple(s) for s in shape]
-    return standardize_shape(shape)
-
-
-def build_config(layer: Layer) -> dict | None:
-    """Keras' `get_build_config()`: `{"input_shape": s}` or `{"shapes_dict": {...}}` for multi-argument builds."""
-    if not layer.built or layer._build_args is None:
-        return None
-    args = layer._build_args
-    if len(args) == 1:
-        return {"input_shape": args[0]}
-    params = [p for p in inspect.signature(layer.build).parameters][: len(args)]
-    return {"shapes_dict": {name: shape for name, shape in zip(params, args) if shape is not None}}
-
-
-def apply_build_config(layer: Layer, config: dict | None) -> None:
-    """Keras' `build_from_config`: build `layer` from a build config (positional, in `build`'s order)."""
-    if not config or layer.built:
-        return
-    if "input_shape" in config:
-        layer.build(to_shape_tuple(config["input_shape"]))
-    elif "shapes_dict" in config:
-        shapes = {k: to_shape_tuple(v) for k, v in config["shapes_dict"].items()}
-        params = list(inspect.signature(layer.build).parameters)
-        unknown = sorted(set(shapes) - set(params))
-        if unknown:
-            raise ValueError(f"{type(layer).__name__} ({layer.name!r}): build config has shapes {unknown} "
-                             f"that `build{tuple(params)}` does not take")
-        last = max(params.index(k) for k in shapes)
-        layer.build(*[shapes.get(name) for name in params[: last + 1]])
-    layer.built = True
-
-
-# Keras 3.15 layers that are built in `__init__` (`_build_at_init`, or `built = True`): Keras writes no
-# `build_config` for them. Every other layer records the shapes of its first call.
-KERAS_BUILT_AT_INIT = frozenset({
-    "InputLayer", "Reshape", "Activation", "ActivityRegularization", "AlphaDropout", "Dropout", "ELU",
-    "GaussianDropout", "GaussianNoise", "Identity", "LeakyReLU", "Masking", "ReLU", "Softmax",
-    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization",
-    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-})
-
-
-def serialize_layer(layer: Layer, call_shape=None) -> dict:
-    """Keras' `serialize_keras_object(layer)` for one of our layers or models. `call_shape`: the input
-    shape(s) the layer was first called with in its model (for layers whose `build` records nothing)."""
-    from .functional import Model
-    from .sequential import Sequential
-
-    if isinstance(layer, Sequential):
-        module, class_name = "keras", "Sequential"
-    elif isinstance(layer, Model):
-        module, class_name = "keras.src.models.functional", "Functional"
-    else:
-        module, class_name = "keras.layers", type(layer).__name__
-    entry = {"module": module, "class_name": class_name, "config": layer.get_config(),
-             "registered_name": "Functional" if class_name == "Functional" else None}
-    if class_name == "Functional":
-        # Keras' functional model has no build shape of its own and an (empty) compile config.
-        entry.update({"build_config": {"input_shape": None}, "compile_config": {}})
-        return entry
-    if class_name == "Sequential":
-        built = build_config(layer)
-        if built is not None:
-            entry["build_config"] = built
-        entry["compile_config"] = {}
-        return entry
-    if layer.built and type(layer).__name__ not in KERAS_BUILT_AT_INIT:
-        built = build_config(layer)
-        if built is None and call_shape is not None:
-            built = {"input_shape": call_shape}
-        if built is not None:
-            entry["build_config"] = built
-    return entry
-
-
-def _our_layer_class(class_name: str):
-    from .. import layers as layers_mod
-
-    cls = getattr(layers_mod, class_name, None)
-    return cls if isinstance(cls, type) and issubclass(cls, Layer) else None
-
-
-def unsupported_layers(entry: dict) -> list[tuple[str, str]]:
-    """(layer name, Keras class) of every layer in a serialised layer/model that has no equivalent here,
-    searching nested models."""
-    class_name = entry.get("class_name")
-    config = entry.get("config", {})
-    if class_name in _MODEL_CLASSES:
-        found = []
-        for sub in config.get("layers", []):
-            found.extend(unsupported_layers(sub))
-        return found
-    if _our_layer_class(class_name) is None:
-        return [(entry.get("name") or config.get("name", "?"), class_name)]
-    return []
-
-
-def deserialize_layer(entry: dict, overrides: dict | None = None) -> Layer:
-    """Our layer or model from Keras' serialised form (built from its `build_config` when present).
-
-    `overrides`: {layer name: {config key: value}} replacing config entries, e.g. the live Python
-    functions of Lambda layers when converting an in-memory Keras model (Keras' config keeps only a
-    function's name)."""
-    missing = unsupported_layers(entry)
-    if missing:
-        raise NotImplementedError(unsupported_message(missing))
-    class_name = entry["class_name"]
-    if class_name == "Sequential":
-        from .sequential import Sequential
-
-        layer = Sequential.from_config(entry["config"], overrides=overrides)
-    elif class_name in ("Functional", "Model"):
-        from .functional import Model
-
-        layer = Model.from_config(entry["config"], overrides=overrides)
-    else:
-        config = dict(entry["config"])
-        config.update((overrides or {}).get(config.get("name"), {}))
-        layer = _our_layer_class(class_name).from_config(config)
-    apply_build_config(layer, entry.get("build_config"))
-    return layer
-
-
-def unsupported_message(missing: list[tuple[str, str]]) -> str:
-    listing = ", ".join(f"{name!r} ({cls})" for name, cls in missing)
-    return (f"{len(missing)} layer(s) have no torchkeras_layers equivalent: {listing}. "
-            f"Supported classes are those in `torchkeras_layers.layers`.")

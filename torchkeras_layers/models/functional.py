@@ -20,8 +20,8 @@ from torch import nn
 from ..dtypes import dtype_name
 from ..layers.base import Layer, standardize_shape
 from ..layers.core.input_layer import InputLayer
-from .base import (CallSignature, Container, call_layer, deserialize_layer, serialize_layer, standardize_model_input,
-                   to_shape_tuple, unsupported_layers, unsupported_message)
+from .base import CallSignature, Container, call_layer, standardize_model_input
+from .serialization import deserialize_layer, serialize_layer, to_shape_tuple, unsupported_layers, unsupported_message
 
 __all__ = ["Model", "Node", "TensorRef"]
 
@@ -65,7 +65,7 @@ class _Step:
     signature: CallSignature
 
 
-class Model(Container):
+class Model(Container, keras_module="keras.src.models.functional", keras_name="Functional"):
     """Keras' functional `Model` as an `nn.Module`.
 
     Usually made by `tkl.from_keras(keras_model)` or `Model.from_config(keras_model.get_config())`;
@@ -108,12 +108,7 @@ class Model(Container):
         self._tensor_specs = dict(_tensor_specs or {})
         self._infer_shapes()
         self.built = True
-
-    def _auto_name(self) -> str:
-        # Keras names functional models `functional`, `functional_1`, ...
-        count = Layer._name_counts.get("functional", 0)
-        Layer._name_counts["functional"] = count + 1
-        return "functional" if count == 0 else f"functional_{count}"
+        self._build_args = (None,)  # Keras' functional model writes the build config `{"input_shape": None}`
 
     def _layer(self, name: str) -> Layer:
         if name not in self._positions:
@@ -369,11 +364,11 @@ class Model(Container):
             for node in entry.get("inbound_nodes", []):
                 args, kwargs = _deserialize_node(node, specs)
                 nodes.append(Node(entry["name"], args, kwargs))
-        kinds = {entry["name"]: entry["class_name"] for entry in config["layers"]}
+        nested = {layer.name for layer in layers if type(layer) is Model}
 
         def ref(history):
             name, node_index, tensor_index = history
-            if kinds.get(name) in ("Functional", "Model"):
+            if name in nested:
                 node_index -= 1  # Keras' output_layers count a nested model's internal node
             return TensorRef(name, node_index, tensor_index)
 

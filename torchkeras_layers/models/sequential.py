@@ -6,13 +6,13 @@ from torch import nn
 
 from ..layers.base import Layer, standardize_shape
 from ..layers.core.input_layer import InputLayer
-from .base import (CallSignature, Container, call_layer, deserialize_layer, serialize_layer, standardize_model_input,
-                   to_shape_tuple, unsupported_layers, unsupported_message)
+from .base import CallSignature, Container, call_layer, standardize_model_input
+from .serialization import deserialize_layer, serialize_layer, to_shape_tuple, unsupported_layers, unsupported_message
 
 __all__ = ["Sequential"]
 
 
-class Sequential(Container):
+class Sequential(Container, keras_module="keras", keras_name="Sequential"):
     """Keras `Sequential(layers=None, trainable=True, name=None)`.
 
     `add`/`pop` change the stack; an `Input` as the first layer (or a first layer given `input_shape=`)

@@ -18,7 +18,7 @@ from ... import activations, initializers
 from ..base import Layer
 
 
-class HeadProjection(Layer):
+class HeadProjection(Layer, registered=False):
     """Dense over the last `contracted_dims` input axes to `output_dims`; weights `kernel`
     `(*in_dims, *output_dims)` and `bias` `output_dims`, named and shaped as Keras' EinsumDense."""
 

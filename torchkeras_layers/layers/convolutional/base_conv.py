@@ -20,7 +20,7 @@ from ..base import InputSpec, Layer
 from ..lora import LoRAMixin
 
 
-class BaseConv(LoRAMixin, Layer):
+class BaseConv(LoRAMixin, Layer, registered=False):
     """Abstract N-D convolution: ``activation(cross_correlate(x, kernel) + bias)``.
 
     `padding="same"` is TensorFlow's (extra unit at the end, depending on the input size when a stride

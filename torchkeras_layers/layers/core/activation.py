@@ -3,7 +3,7 @@
 from ..base import Layer
 
 
-class Activation(Layer):
+class Activation(Layer, built_at_init=True):
     supports_masking = True
 
     def __init__(self, activation, **kwargs):

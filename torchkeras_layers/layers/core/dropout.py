@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from ..base import Layer
 
 
-class Dropout(Layer):
+class Dropout(Layer, built_at_init=True):
     """Keras `Dropout(rate, noise_shape=None, seed=None)`.
 
     Kept values are scaled by 1/(1-rate); identity unless training. `noise_shape` entries are None (take

@@ -8,7 +8,7 @@ from ...dtypes import DTypePolicy, dtype_name
 from ..base import Layer
 
 
-class InputLayer(Layer):
+class InputLayer(Layer, built_at_init=True):
     """Keras `InputLayer` (and `keras.Input`): `shape` excludes the batch axis, `batch_shape` includes it.
 
     Called on a tensor it checks the rank and every static dimension (ValueError naming the layer),

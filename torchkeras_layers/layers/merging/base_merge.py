@@ -7,7 +7,7 @@ import torch
 from ..base import Layer
 
 
-class Merge(Layer):
+class Merge(Layer, registered=False):
     """Base of the element-wise merges (Add, Subtract, Multiply, Average, Maximum, Minimum).
 
     Keras' rank-broadcasting rule: lower-rank inputs get size-1 axes inserted at axis 1, right after

@@ -6,12 +6,12 @@ from ...ops.pooling import adaptive_avg_pool, adaptive_max_pool
 from .base_adaptive_pooling import BaseAdaptivePooling
 
 
-class _AdaptiveAveragePooling(BaseAdaptivePooling):
+class _AdaptiveAveragePooling(BaseAdaptivePooling, registered=False):
     def _pool(self, x):
         return adaptive_avg_pool(x, self._op_output_size)
 
 
-class _AdaptiveMaxPooling(BaseAdaptivePooling):
+class _AdaptiveMaxPooling(BaseAdaptivePooling, registered=False):
     """Unlike Keras on TensorFlow CPU, which kills the process (SIGFPE) when an input or output
     spatial size is 1, this works for every size."""
 

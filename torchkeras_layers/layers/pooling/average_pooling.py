@@ -7,12 +7,12 @@ from ...ops.pooling import avg_pool
 from .base_pooling import BasePooling
 
 
-class _AveragePooling(BasePooling):
+class _AveragePooling(BasePooling, registered=False):
     def _pool(self, x, pads):
         return avg_pool(x, self._op_pool_size, self._op_strides, pads)
 
 
-class AveragePooling1D(_AveragePooling):
+class AveragePooling1D(_AveragePooling, built_at_init=True):
     """Keras `AveragePooling1D(pool_size, strides=None, padding="valid", data_format=None)`; like Keras,
     `pool_size` has no default."""
 
@@ -22,7 +22,7 @@ class AveragePooling1D(_AveragePooling):
         super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
-class AveragePooling2D(_AveragePooling):
+class AveragePooling2D(_AveragePooling, built_at_init=True):
     """Keras `AveragePooling2D(pool_size, strides=None, padding="valid", data_format=None)`."""
 
     rank = 2
@@ -31,7 +31,7 @@ class AveragePooling2D(_AveragePooling):
         super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
-class AveragePooling3D(_AveragePooling):
+class AveragePooling3D(_AveragePooling, built_at_init=True):
     """Keras `AveragePooling3D(pool_size, strides=None, padding="valid", data_format=None)`."""
 
     rank = 3

@@ -7,7 +7,7 @@ from ..arguments import DATA_FORMATS
 from ..base import InputSpec, Layer
 
 
-class BaseAdaptivePooling(Layer):
+class BaseAdaptivePooling(Layer, registered=False):
     """Output cell i of an axis of length L pooled to O cells covers ``[floor(i*L/O), ceil((i+1)*L/O))``
     (Keras' and torch's bins, identical; O > L is allowed and repeats cells)."""
 

@@ -6,7 +6,7 @@ from ..arguments import standardize_data_format
 from ..base import InputSpec, Layer
 
 
-class BaseGlobalPooling(Layer):
+class BaseGlobalPooling(Layer, registered=False):
     """`data_format` and `keepdims` (spatial axes kept with length 1), input rank `rank + 2`."""
 
     rank: int

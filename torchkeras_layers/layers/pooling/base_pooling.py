@@ -14,7 +14,7 @@ from ..arguments import standardize_data_format, standardize_tuple
 from ..base import InputSpec, Layer
 
 
-class BasePooling(Layer):
+class BasePooling(Layer, registered=False):
     """`pool_size`, `strides` (None -> `pool_size`), `padding` ("valid"/"same", any case) and
     `data_format`, validated at construction; the input rank and size at every forward."""
 

@@ -26,7 +26,7 @@ from ..arguments import standardize_data_format
 from ..base import Layer
 
 
-class BilinearPooling(Layer):
+class BilinearPooling(Layer, torch_only=True):
     """`BilinearPooling(signed_sqrt=True, l2_normalize=True, epsilon=1e-12, data_format=None)`.
 
     Call with one tensor ``(batch, *spatial, C)`` or a list of two ``[(batch, *spatial, C1),

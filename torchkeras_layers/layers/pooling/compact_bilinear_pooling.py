@@ -30,7 +30,7 @@ from ..base import Layer
 from .bilinear_pooling import BilinearPooling
 
 
-class CompactBilinearPooling(Layer):
+class CompactBilinearPooling(Layer, torch_only=True):
     """`CompactBilinearPooling(output_dim=8192, signed_sqrt=True, l2_normalize=True, epsilon=1e-12,
     seed=None, data_format=None)`: inputs as `BilinearPooling`, output ``(batch, output_dim)``."""
 

@@ -8,12 +8,12 @@ import torch
 from .base_global_pooling import BaseGlobalPooling
 
 
-class _GlobalAveragePooling(BaseGlobalPooling):
+class _GlobalAveragePooling(BaseGlobalPooling, registered=False):
     def forward(self, inputs):
         return inputs.mean(dim=self._spatial_axes, keepdim=self.keepdims)
 
 
-class GlobalAveragePooling1D(_GlobalAveragePooling):
+class GlobalAveragePooling1D(_GlobalAveragePooling, built_at_init=True):
     """Keras `GlobalAveragePooling1D(data_format=None, keepdims=False)`, `forward(inputs, mask=None)`.
 
     With a mask: ``sum(x * m) / sum(m)`` over the steps, masked steps excluded even if they hold
@@ -43,13 +43,13 @@ class GlobalAveragePooling1D(_GlobalAveragePooling):
         return None
 
 
-class GlobalAveragePooling2D(_GlobalAveragePooling):
+class GlobalAveragePooling2D(_GlobalAveragePooling, built_at_init=True):
     """Keras `GlobalAveragePooling2D(data_format=None, keepdims=False)`."""
 
     rank = 2
 
 
-class GlobalAveragePooling3D(_GlobalAveragePooling):
+class GlobalAveragePooling3D(_GlobalAveragePooling, built_at_init=True):
     """Keras `GlobalAveragePooling3D(data_format=None, keepdims=False)`."""
 
     rank = 3

@@ -5,24 +5,24 @@ from __future__ import annotations
 from .base_global_pooling import BaseGlobalPooling
 
 
-class _GlobalMaxPooling(BaseGlobalPooling):
+class _GlobalMaxPooling(BaseGlobalPooling, registered=False):
     def forward(self, inputs):
         return inputs.amax(dim=self._spatial_axes, keepdim=self.keepdims)
 
 
-class GlobalMaxPooling1D(_GlobalMaxPooling):
+class GlobalMaxPooling1D(_GlobalMaxPooling, built_at_init=True):
     """Keras `GlobalMaxPooling1D(data_format=None, keepdims=False)`; like Keras it takes no mask."""
 
     rank = 1
 
 
-class GlobalMaxPooling2D(_GlobalMaxPooling):
+class GlobalMaxPooling2D(_GlobalMaxPooling, built_at_init=True):
     """Keras `GlobalMaxPooling2D(data_format=None, keepdims=False)`."""
 
     rank = 2
 
 
-class GlobalMaxPooling3D(_GlobalMaxPooling):
+class GlobalMaxPooling3D(_GlobalMaxPooling, built_at_init=True):
     """Keras `GlobalMaxPooling3D(data_format=None, keepdims=False)`."""
 
     rank = 3

@@ -19,7 +19,7 @@ from ...ops.pooling import lp_pool
 from .base_pooling import BasePooling
 
 
-class _LPPooling(BasePooling):
+class _LPPooling(BasePooling, registered=False):
     def __init__(self, norm_type, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
         if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float)) or not math.isfinite(norm_type) or norm_type < 1:
@@ -33,7 +33,7 @@ class _LPPooling(BasePooling):
         return {**super().get_config(), "norm_type": self.norm_type}
 
 
-class LPPooling1D(_LPPooling):
+class LPPooling1D(_LPPooling, torch_only=True):
     """`LPPooling1D(norm_type=2, pool_size=2, strides=None, padding="valid", data_format=None)`."""
 
     rank = 1
@@ -42,7 +42,7 @@ class LPPooling1D(_LPPooling):
         super().__init__(norm_type, pool_size, strides, padding, data_format, **kwargs)
 
 
-class LPPooling2D(_LPPooling):
+class LPPooling2D(_LPPooling, torch_only=True):
     """`LPPooling2D(norm_type=2, pool_size=(2, 2), strides=None, padding="valid", data_format=None)`."""
 
     rank = 2
@@ -51,7 +51,7 @@ class LPPooling2D(_LPPooling):
         super().__init__(norm_type, pool_size, strides, padding, data_format, **kwargs)
 
 
-class L2Pooling1D(LPPooling1D):
+class L2Pooling1D(LPPooling1D, torch_only=True):
     """`LPPooling1D` with p = 2: ``sqrt(sum_{i in W} x_i^2)``."""
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
@@ -65,7 +65,7 @@ class L2Pooling1D(LPPooling1D):
         return config
 
 
-class L2Pooling2D(LPPooling2D):
+class L2Pooling2D(LPPooling2D, torch_only=True):
     """`LPPooling2D` with p = 2: ``sqrt(sum_{i in W} x_i^2)``."""
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):

@@ -6,12 +6,12 @@ from ...ops.pooling import max_pool
 from .base_pooling import BasePooling
 
 
-class _MaxPooling(BasePooling):
+class _MaxPooling(BasePooling, registered=False):
     def _pool(self, x, pads):
         return max_pool(x, self._op_pool_size, self._op_strides, pads)
 
 
-class MaxPooling1D(_MaxPooling):
+class MaxPooling1D(_MaxPooling, built_at_init=True):
     """Keras `MaxPooling1D(pool_size=2, strides=None, padding="valid", data_format=None)`."""
 
     rank = 1
@@ -20,7 +20,7 @@ class MaxPooling1D(_MaxPooling):
         super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
-class MaxPooling2D(_MaxPooling):
+class MaxPooling2D(_MaxPooling, built_at_init=True):
     """Keras `MaxPooling2D(pool_size=(2, 2), strides=None, padding="valid", data_format=None)`."""
 
     rank = 2
@@ -29,7 +29,7 @@ class MaxPooling2D(_MaxPooling):
         super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
-class MaxPooling3D(_MaxPooling):
+class MaxPooling3D(_MaxPooling, built_at_init=True):
     """Keras `MaxPooling3D(pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None)`."""
 
     rank = 3

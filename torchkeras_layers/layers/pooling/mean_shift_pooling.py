@@ -19,12 +19,12 @@ from ...ops.pooling import avg_pool, max_pool
 from .base_pooling import BasePooling
 
 
-class _MeanShiftPooling(BasePooling):
+class _MeanShiftPooling(BasePooling, registered=False):
     def _pool(self, x, pads):
         return max_pool(x, self._op_pool_size, self._op_strides, pads) - avg_pool(x, self._op_pool_size, self._op_strides, pads)
 
 
-class MeanShiftPooling1D(_MeanShiftPooling):
+class MeanShiftPooling1D(_MeanShiftPooling, torch_only=True):
     """`MeanShiftPooling1D(pool_size=2, strides=None, padding="valid", data_format=None)`."""
 
     rank = 1
@@ -33,7 +33,7 @@ class MeanShiftPooling1D(_MeanShiftPooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
-class MeanShiftPooling2D(_MeanShiftPooling):
+class MeanShiftPooling2D(_MeanShiftPooling, torch_only=True):
     """`MeanShiftPooling2D(pool_size=(2, 2), strides=None, padding="valid", data_format=None)`."""
 
     rank = 2

@@ -17,7 +17,7 @@ from .base_pooling import BasePooling
 _POOLS = {"max": max_pool, "average": avg_pool}
 
 
-class OverlappingPooling2D(BasePooling):
+class OverlappingPooling2D(BasePooling, torch_only=True):
     """`OverlappingPooling2D(pool_size=(3, 3), strides=(2, 2), padding="valid", data_format=None,
     pool_mode="max")`; `pool_mode` is "max" or "average"."""
 

@@ -7,7 +7,7 @@ import math
 from ..base import Layer
 
 
-class Reshape(Layer):
+class Reshape(Layer, built_at_init=True):
     """Keras `Reshape(target_shape)`: the batch axis is kept; `target_shape` may contain one -1.
     A size mismatch is a ValueError naming the layer (torch's reshape error would not)."""
 
