@@ -74,7 +74,8 @@ class BaseDepthwiseConv(Layer):
     def _channel_axis(self) -> int:
         return -1 if self.data_format == "channels_last" else 1
 
-    def _input_channels(self, input_shape) -> int:
+    def _build_input(self, input_shape) -> int:
+        """Validate the build shape, fix the channel axis in the input spec; the input channel count."""
         input_shape = tuple(input_shape)
         if len(input_shape) != self.rank + 2:
             raise ValueError(
@@ -104,7 +105,7 @@ class BaseDepthwiseConv(Layer):
             self.bias = None
 
     def build(self, input_shape):
-        in_channels = self._input_channels(input_shape)
+        in_channels = self._build_input(input_shape)
         self._add_depthwise_kernel("kernel", in_channels)
         self._add_bias(in_channels * self.depth_multiplier)
 

@@ -53,10 +53,10 @@ class BaseSeparableConv(BaseDepthwiseConv):
         self._set_identifiers(pointwise_initializer=pointwise_initializer,
                               pointwise_regularizer=pointwise_regularizer,
                               pointwise_constraint=pointwise_constraint)
-        self._pointwise_ones = lift_1d((1,) * self.rank)
+        self._unit_window = lift_1d((1,) * self.rank)  # strides and dilation of the 1x1 pointwise step
 
     def build(self, input_shape):
-        in_channels = self._input_channels(input_shape)
+        in_channels = self._build_input(input_shape)
         self._add_depthwise_kernel("depthwise_kernel", in_channels)
         # torch layout (filters, in * multiplier, 1, ...) -> Keras layout (1, ..., in * multiplier, filters)
         to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
@@ -73,8 +73,8 @@ class BaseSeparableConv(BaseDepthwiseConv):
         x = to_channels_first(inputs, self.data_format)
         y = self._depthwise(x, self.depthwise_kernel, None, self._spatial_shape(inputs.shape))
         pointwise = self.pointwise_kernel.unsqueeze(2) if self.rank == 1 else self.pointwise_kernel
-        y = conv(y, pointwise, self.bias, self._pointwise_ones, ((0, 0),) * len(self._pointwise_ones),
-                 self._pointwise_ones)
+        no_padding = ((0, 0),) * len(self._unit_window)
+        y = conv(y, pointwise, self.bias, self._unit_window, no_padding, self._unit_window)
         outputs = from_channels_first(y, self.data_format, self.rank)
         return self.add_activity_loss(self.activation(outputs))
 
