@@ -9,9 +9,10 @@ import torch.nn.functional as F
 
 from .padding import split_padding, torch_pad_arg
 
-__all__ = ["conv"]
+__all__ = ["conv", "conv_transpose"]
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
 def conv(
@@ -30,3 +31,34 @@ def conv(
     if any(lo or hi for lo, hi in rest):
         x = F.pad(x, torch_pad_arg(rest))
     return _CONV[x.dim() - 2](x, weight, bias, tuple(strides), symmetric, tuple(dilation), groups)
+
+
+def conv_transpose(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    strides: Sequence[int],
+    crop_starts: Sequence[int],
+    out_sizes: Sequence[int],
+    dilation: Sequence[int],
+) -> torch.Tensor:
+    """Transposed convolution that keeps ``out_sizes`` cells of the full ``(n - 1) * s + span`` output
+    from ``crop_starts`` on (TensorFlow's rule, see `padding.transpose_crop_start`). `x` is
+    ``(N, C, *spatial)``, `weight` ``(C, F, *k)``.
+
+    Torch crops its `padding` from both ends and appends `output_padding` (< stride) at the end. TF's
+    window is either that (the remainder is ``0 <= extra < stride``) or ends one cell before it (an
+    odd total SAME padding puts the extra unit at the end); the latter is computed with the same
+    start and narrowed: one extra row per axis, and the narrowing is a view, where padding the input
+    instead would copy it."""
+    spatial = x.shape[2:]
+    extras = []
+    for n, k, s, d, start, out in zip(spatial, weight.shape[2:], strides, dilation, crop_starts, out_sizes):
+        extras.append(out - ((n - 1) * s + (k - 1) * d + 1 - 2 * start))
+    output_padding = tuple(max(e, 0) for e in extras)
+    y = _CONV_TRANSPOSE[x.dim() - 2](x, weight, bias, tuple(strides), tuple(crop_starts), output_padding, 1,
+                                     tuple(dilation))
+    for axis, (extra, out) in enumerate(zip(extras, out_sizes), start=2):
+        if extra < 0:
+            y = y.narrow(axis, 0, out)
+    return y

@@ -18,6 +18,8 @@ __all__ = [
     "output_length",
     "split_padding",
     "torch_pad_arg",
+    "transpose_output_length",
+    "transpose_crop_start",
 ]
 
 
@@ -79,3 +81,27 @@ def torch_pad_arg(pads: Sequence[tuple[int, int]]) -> tuple[int, ...]:
     for lo, hi in reversed(tuple(pads)):
         flat += [lo, hi]
     return tuple(flat)
+
+
+def transpose_output_length(
+    size: int, kernel: int, stride: int, padding: str, output_padding: int | None = None, dilation: int = 1
+) -> int:
+    """Keras' output length of a transposed convolution (`compute_conv_transpose_output_shape`):
+    'valid' ``(n - 1) * s + max(span, s)``, 'same' ``n * s``; an explicit `output_padding` gives
+    ``(n - 1) * s + span + op`` ('valid') or ``(n - 1) * s + span % 2 + op`` ('same')."""
+    span = effective_kernel_size(kernel, dilation)
+    if padding == "valid":
+        extra = max(span, stride) - span if output_padding is None else output_padding
+        return (size - 1) * stride + span + extra
+    if output_padding is None:
+        return size * stride
+    return (size - 1) * stride + span % 2 + output_padding
+
+
+def transpose_crop_start(out_size: int, kernel: int, stride: int, padding: str, dilation: int = 1) -> int:
+    """Where TensorFlow's transposed convolution starts inside the full ``(n - 1) * s + span`` output:
+    it is the gradient of the forward convolution of an `out_size` input, so it drops that
+    convolution's leading padding (TF SAME's ``lo``, 0 for 'valid')."""
+    if padding == "valid":
+        return 0
+    return same_padding(out_size, kernel, stride, dilation)[0]

@@ -1,0 +1,181 @@
+"""`BaseConvTranspose`: what Conv1D/2D/3DTranspose share (Keras' `BaseConvTranspose`), on torch's
+``F.conv_transposeNd`` with TensorFlow's output-shape and cropping rules.
+
+Keras' kernel is ``kernel_size + (filters, in_channels)``; it is stored in torch's layout
+``(in_channels, filters, *kernel_size)`` (channels-last memory for channels-last layers, as
+`BaseConv` stores its kernel), and get/set_weights, initializers (fans), regularizers and constraints
+see Keras' layout through ``add_weight(..., to_keras=perm)``.
+
+Output size per axis (Keras' `compute_conv_transpose_output_shape`, see
+`ops.padding.transpose_output_length`); which window of the full ``(n - 1) * s + span`` output it is
+follows TensorFlow (the gradient of a forward convolution of that size, `transpose_crop_start`).
+"""
+
+from __future__ import annotations
+
+from ... import regularizers
+from ...ops.convolution import conv_transpose
+from ...ops.layout import from_channels_first, lift_1d, to_channels_first
+from ...ops.padding import effective_kernel_size, transpose_crop_start, transpose_output_length
+from ..arguments import standardize_data_format, standardize_padding, standardize_tuple
+from ..base import InputSpec, Layer
+from .base_conv import _channels_last_memory
+from .base_depthwise_conv import _positive_int
+
+
+class BaseConvTranspose(Layer):
+    """Abstract N-D transposed convolution: ``activation(conv_transpose(x, kernel) + bias)``."""
+
+    rank: int  # set by subclasses
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        output_padding=None,
+        data_format=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        rank = self.rank
+        self.filters = _positive_int(self, "filters", filters)
+        self.kernel_size = standardize_tuple(self, kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(self, strides, rank, "strides")
+        self.dilation_rate = standardize_tuple(self, dilation_rate, rank, "dilation_rate")
+        self.padding = standardize_padding(self, padding)
+        self.output_padding = (None if output_padding is None else
+                               standardize_tuple(self, output_padding, rank, "output_padding", allow_zero=True))
+        self.data_format = standardize_data_format(self, data_format)
+        if self.output_padding is not None and any(op >= s for op, s in zip(self.output_padding, self.strides)):
+            raise self._arg_error("output_padding", f"must be strictly less than `strides` ({self.strides}) on "
+                                  "every axis", self.output_padding)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise self._arg_error(
+                "strides", f"> 1 is not supported together with `dilation_rate` > 1 ({self.dilation_rate})", self.strides
+            )
+        self.use_bias = bool(use_bias)
+        self._set_identifiers(
+            activation=activation, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+        )
+        self.input_spec = InputSpec(ndim=rank + 2)
+        # Arguments of the torch op: 1-D convolutions run as 2-D ones over a unit height axis.
+        self._op_strides = lift_1d(self.strides)
+        self._op_dilation = lift_1d(self.dilation_rate)
+
+    # ------------------------------------------------------------------ build
+    @property
+    def _channel_axis(self) -> int:
+        return -1 if self.data_format == "channels_last" else 1
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(
+                f"{self.__class__.__name__} ({self.name!r}): expected an input of rank {self.rank + 2} "
+                f"(batch, spatial..., channels), received shape {input_shape}"
+            )
+        in_channels = input_shape[self._channel_axis]
+        if in_channels is None:
+            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the channel axis of the input must be "
+                             f"known to build; got {input_shape}")
+        self._check_same_output_padding()
+        # torch layout (in, filters, *k) -> Keras layout (*k, filters, in)
+        to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
+        self.add_weight("kernel", self.kernel_size + (self.filters, in_channels), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, to_keras=to_keras)
+        if self.data_format == "channels_last":
+            # Channels-last memory for the kernel too, else torch's CPU conv_transpose copies it
+            # (aten::contiguous + copy_ in the profile) to match the channels-last input on every call.
+            self.kernel.data = _channels_last_memory(self.kernel.data)
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
+                            constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: in_channels})
+
+    def _check_same_output_padding(self) -> None:
+        """TensorFlow computes a transposed convolution as the gradient of a forward one and requires
+        that forward convolution to map the output size back to the input size. With padding='same'
+        and an explicit `output_padding`, ``(n - 1) * s + span % 2 + op`` does so unless
+        ``span % 2 + op == 0`` (an even kernel span with output_padding 0): Keras fails at the call."""
+        if self.padding != "same" or self.output_padding is None:
+            return
+        for axis, (k, d, op) in enumerate(zip(self.kernel_size, self.dilation_rate, self.output_padding)):
+            span = effective_kernel_size(k, d)
+            if span % 2 + op == 0:
+                raise ValueError(
+                    f"{self.__class__.__name__} ({self.name!r}): `output_padding`={self.output_padding} with "
+                    f"padding='same' and an even kernel span ({span} on axis {axis}) gives an output whose 'same' "
+                    f"convolution does not have the input's size; TensorFlow rejects it. Use output_padding >= 1 "
+                    f"on that axis or None"
+                )
+
+    # ------------------------------------------------------------------ forward
+    def _spatial_shape(self, shape) -> tuple:
+        return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
+
+    def _output_sizes(self, spatial: tuple) -> tuple:
+        paddings = self.output_padding if self.output_padding is not None else (None,) * self.rank
+        return tuple(
+            None if n is None else transpose_output_length(n, k, s, self.padding, op, d)
+            for n, k, s, op, d in zip(spatial, self.kernel_size, self.strides, paddings, self.dilation_rate)
+        )
+
+    def forward(self, inputs):
+        out_sizes = self._output_sizes(self._spatial_shape(inputs.shape))
+        starts = tuple(transpose_crop_start(o, k, s, self.padding, d)
+                       for o, k, s, d in zip(out_sizes, self.kernel_size, self.strides, self.dilation_rate))
+        kernel = self.kernel
+        if self.rank == 1:  # run as 2-D over a unit height axis (see ops/layout.py)
+            kernel = kernel.unsqueeze(2)
+        x = to_channels_first(inputs, self.data_format)
+        y = conv_transpose(x, kernel, self.bias, self._op_strides, _lift_starts(starts, self.rank),
+                           lift_1d(out_sizes), self._op_dilation)
+        outputs = from_channels_first(y, self.data_format, self.rank)
+        return self.add_activity_loss(self.activation(outputs))
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        out = self._output_sizes(self._spatial_shape(input_shape))
+        if self.data_format == "channels_last":
+            return (input_shape[0], *out, self.filters)
+        return (input_shape[0], self.filters, *out)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "output_padding": self.output_padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            **self._identifier_config("activation"),
+            "use_bias": self.use_bias,
+            **self._identifier_config("kernel_initializer", "bias_initializer", "kernel_regularizer",
+                                      "bias_regularizer"),
+            # Keras' config always carries activity_regularizer (None included).
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            **self._identifier_config("kernel_constraint", "bias_constraint"),
+        }
+
+
+def _lift_starts(starts: tuple, rank: int) -> tuple:
+    """Crop starts of a 1-D op lifted to 2-D: nothing is cropped on the unit axis."""
+    return (0,) + starts if rank == 1 else starts

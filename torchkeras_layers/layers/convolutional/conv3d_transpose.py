@@ -1,0 +1,41 @@
+"""`Conv3DTranspose`: Keras' 3-D transposed convolution over (batch, depth, height, width, channels) volumes."""
+
+from __future__ import annotations
+
+from .base_conv_transpose import BaseConvTranspose
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """Keras `Conv3DTranspose`; kernel in Keras layout `kernel_size + (filters, in_channels)` through
+    get/set_weights, stored as torch's `(in_channels, filters, *kernel_size)`."""
+
+    rank = 3
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1, 1),
+        padding="valid",
+        data_format=None,  # before output_padding, unlike Conv1D/2DTranspose: Keras' order
+        output_padding=None,
+        dilation_rate=(1, 1, 1),
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            filters, kernel_size, strides=strides, padding=padding, output_padding=output_padding,
+            data_format=data_format, dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint, **kwargs,
+        )
