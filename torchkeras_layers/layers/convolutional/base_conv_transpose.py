@@ -23,7 +23,7 @@ from .base_conv import _channels_last_memory
 from .base_depthwise_conv import _positive_int
 
 
-class BaseConvTranspose(Layer):
+class BaseConvTranspose(Layer, registered=False):
     """Abstract N-D transposed convolution: ``activation(conv_transpose(x, kernel) + bias)``."""
 
     rank: int  # set by subclasses

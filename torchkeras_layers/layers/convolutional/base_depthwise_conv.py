@@ -19,7 +19,7 @@ from ..arguments import standardize_data_format, standardize_padding, standardiz
 from ..base import InputSpec, Layer
 
 
-class BaseDepthwiseConv(Layer):
+class BaseDepthwiseConv(Layer, registered=False):
     """Abstract N-D depthwise convolution: ``activation(depthwise(x, kernel) + bias)``.
 
     `padding="same"` is TensorFlow's (extra unit at the end). Unlike `Conv*D`, `strides > 1` together

@@ -14,7 +14,7 @@ from .base_conv import _channels_last_memory
 from .base_depthwise_conv import BaseDepthwiseConv, _positive_int
 
 
-class BaseSeparableConv(BaseDepthwiseConv):
+class BaseSeparableConv(BaseDepthwiseConv, registered=False):
     """Abstract N-D separable convolution:
     ``activation(pointwise(depthwise(x, depthwise_kernel), pointwise_kernel) + bias)``."""
 
