@@ -21,8 +21,9 @@ running it give the same numbers:
 * ``state_dict`` through ``torch.save``/``torch.load`` into a freshly built module: identical outputs.
 * ``module.double()`` equals a module built with ``dtype="float64"`` and the same weights.
 
-Known failures are listed in ``KNOWN_FAILURES`` below as strict xfails: a fix turns them into
-XPASS failures until the entry is removed. Nothing is skipped.
+Known failures live on the spec (``LayerSpec.xfails``, checks "compile", "export", "onnx",
+"autocast", "state_dict", "double") as strict xfails: a fix turns them into XPASS failures until the
+entry is removed. Nothing is skipped.
 """
 
 from __future__ import annotations
@@ -45,14 +46,6 @@ from .tolerances import FORWARD, GRADIENT, STATE, assert_close
 SAMPLES_PER_SPEC = 2
 COMPILE_BACKEND = "aot_eager"
 
-# (check, spec name, sample id or None for every sample) -> why it fails. Checks: "compile", "export",
-# "onnx", "autocast", "state_dict", "double".
-KNOWN_FAILURES: dict[tuple[str, str, str | None], str] = {
-    # None today. (AdaptiveAveragePooling3D's ONNX export was one until the pooling layers decomposed
-    # aten._adaptive_avg_pool3d at export time, 0321b2e.)
-}
-
-
 def _samples():
     for spec in all_specs():
         picked = [s for s in spec.samples if "float32" in s.dtypes][:SAMPLES_PER_SPEC]
@@ -63,9 +56,8 @@ def _samples():
 def _params(check: str):
     params = []
     for spec, index, sample in _samples():
-        reason = KNOWN_FAILURES.get((check, spec.name, sample.label())) or KNOWN_FAILURES.get((check, spec.name, None))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(pytest.param(spec, sample, id=f"{spec.name}-{index}-{sample.label()}", marks=marks))
+        params.append(pytest.param(spec, sample, id=f"{spec.name}-{index}-{sample.label()}",
+                                   marks=spec.marks(check, sample.label())))
     return params
 
 

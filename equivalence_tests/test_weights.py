@@ -18,7 +18,7 @@ def _first_keras_sample(spec):
     return None
 
 
-KERAS_SPECS = [pytest.param(s, id=s.name) for s in all_specs() if _first_keras_sample(s) is not None]
+KERAS_SPECS = [pytest.param(s, id=s.name, marks=s.marks("weights")) for s in all_specs() if _first_keras_sample(s) is not None]
 
 
 @pytest.mark.parametrize("spec", KERAS_SPECS)
