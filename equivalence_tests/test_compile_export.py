@@ -125,30 +125,18 @@ def _gradients(module, outputs, args_t, cotangents):
 
 def _bigger_batch(obj):
     """Batch 2B+1: the rows, the rows reversed, and the first row again (other positions, other size)."""
-    if isinstance(obj, np.ndarray) and obj.ndim:
-        return np.concatenate([obj, obj[::-1], obj[:1]])
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_bigger_batch(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _bigger_batch(v) for k, v in obj.items()}
-    return obj
+    return _pytree.tree_map_only(np.ndarray, lambda a: np.concatenate([a, a[::-1], a[:1]]) if a.ndim else a, obj)
 
 
 def _dynamic_batch(module, args_t, kwargs_t):
     """`dynamic_shapes` for torch.export: axis 0 of every tensor argument is the batch dimension."""
     batch = torch.export.Dim("batch")
 
-    def spec_of(obj):
-        if isinstance(obj, torch.Tensor):
-            return {0: batch} if obj.dim() else None
-        if isinstance(obj, (list, tuple)):
-            return type(obj)(spec_of(o) for o in obj)
-        if isinstance(obj, dict):
-            return {k: spec_of(v) for k, v in obj.items()}
-        return None
+    def spec_of(leaf):
+        return {0: batch} if isinstance(leaf, torch.Tensor) and leaf.dim() else None
 
     bound = inspect.signature(module.forward).bind(*args_t, **kwargs_t)
-    return {name: spec_of(value) for name, value in bound.arguments.items()}
+    return {name: _pytree.tree_map(spec_of, value) for name, value in bound.arguments.items()}
 
 
 @functools.lru_cache(maxsize=None)
