@@ -234,12 +234,6 @@ def _resolve_device(device: str) -> str:
         return "cpu"
 
 
-def _missing_layers(workload) -> list:
-    from torchkeras_layers import layers
-
-    return [name for name in workload.layers if not hasattr(layers, name)]
-
-
 # ---------------------------------------------------------------------------- main
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
@@ -301,11 +295,6 @@ def main(argv=None) -> int:
         print(f"  workers ready after {time.perf_counter() - started:.1f} s: "
               + ", ".join(f"{n} ({', '.join(f'{k} {v}' for k, v in w.info.items())})" for n, w in workers.items()), flush=True)
         for workload in chosen:
-            missing = _missing_layers(workload)
-            if missing:
-                print(f"  skipping {workload.name}: torchkeras_layers has no {', '.join(missing)} yet", flush=True)
-                skipped.append({"workload": workload.name, "reason": f"torchkeras_layers has no {', '.join(missing)} yet"})
-                continue
             for mode in modes:
                 print(f"  {workload.name} / {mode}: {workload.title}", flush=True)
                 cell = run_cell(workers, workload, mode, profile, args.seed)

@@ -21,6 +21,7 @@ import tensorflow as tf  # noqa: E402
 
 import torchkeras_layers as tkl  # noqa: E402
 from torchkeras_layers import optimizers as tkl_optimizers  # noqa: E402
+from torchkeras_layers.losses import sparse_categorical_crossentropy  # noqa: E402
 from torchkeras_layers.testing import assert_equivalent  # noqa: E402
 
 L = keras.layers
@@ -336,13 +337,6 @@ TRAJECTORY_STEPS = 20
 # with epsilon=1e-8 misses these bounds by 25x-30x (weights off by 5e-4 - 7e-4).
 
 
-def sparse_categorical_crossentropy(probabilities, labels):
-    """Keras' SparseCategoricalCrossentropy(from_logits=False), mean over the batch: -log p[label],
-    p clipped to [1e-7, 1 - 1e-7]. (Keras' TF backend takes the softmax's logits when it can; the two
-    agree to float32 rounding while p > 1e-7, which holds throughout this test.)"""
-    picked = probabilities.clamp(1e-7, 1 - 1e-7).gather(1, labels[:, None])
-    return -torch.log(picked).mean()
-
 
 def test_training_trajectory_parity():
     keras_model = cifar_cnn()
@@ -365,7 +359,8 @@ def test_training_trajectory_parity():
     ours_losses = []
     module.train()
     for x, y in batches:
-        loss = sparse_categorical_crossentropy(module(torch.from_numpy(x), training=True), torch.from_numpy(y))
+        # Keras' SparseCategoricalCrossentropy (from_logits=False): the per-sample loss, mean over the batch.
+        loss = sparse_categorical_crossentropy(module(torch.from_numpy(x), training=True), torch.from_numpy(y)).mean()
         ours_opt.zero_grad()
         loss.backward()
         ours_opt.step()
