@@ -150,7 +150,8 @@ def _inner_iterations(warmup_times: list, seconds: float) -> int:
 
 def _stats(times: list) -> dict:
     q = statistics.quantiles(times, n=4) if len(times) >= 2 else [times[0]] * 3
-    return {"median_s": statistics.median(times), "q1_s": q[0], "q3_s": q[2], "min_s": min(times), "iterations": len(times)}
+    return {"median_s": statistics.median(times), "q1_s": q[0], "q3_s": q[2], "min_s": min(times),
+            "iterations": len(times)}
 
 
 def _compare_checks(cell: dict, setups: dict) -> None:
@@ -241,7 +242,8 @@ def parse_args(argv=None):
     parser.add_argument("--workloads", help=f"comma-separated subset of {','.join(w.name for w in WORKLOADS)}")
     parser.add_argument("--modes", default=",".join(MODES), help="forward,train (train = forward+backward)")
     parser.add_argument("--contestants", default=",".join(CONTESTANTS), help=",".join(CONTESTANTS))
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every framework (default: all cores)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="threads for every framework (default: all cores)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--rounds", type=int, help="interleaved timing rounds (default 7, --quick 3)")
     parser.add_argument("--round-seconds", type=float, help="timed seconds per contestant per round")
@@ -293,7 +295,8 @@ def main(argv=None) -> int:
                 workers.pop(name).close()
                 skipped.append({"contestant": name, "reason": str(err).splitlines()[0]})
         print(f"  workers ready after {time.perf_counter() - started:.1f} s: "
-              + ", ".join(f"{n} ({', '.join(f'{k} {v}' for k, v in w.info.items())})" for n, w in workers.items()), flush=True)
+              + ", ".join(f"{n} ({', '.join(f'{k} {v}' for k, v in w.info.items())})" for n, w in workers.items()),
+              flush=True)
         for workload in chosen:
             for mode in modes:
                 print(f"  {workload.name} / {mode}: {workload.title}", flush=True)
@@ -302,9 +305,11 @@ def main(argv=None) -> int:
                 print("    " + report.cell_line(cell), flush=True)
         result = {
             "machine": machine_info(args.threads, device, workers),
-            "settings": {**profile, "seed": args.seed, "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "settings": {**profile, "seed": args.seed,
+                         "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
                          "load_average_start": load_start, "load_average_end": _load(),
-                         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "duration_s": round(time.perf_counter() - started, 1)},
+                         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                         "duration_s": round(time.perf_counter() - started, 1)},
             "cells": cells,
             "skipped": skipped,
         }

@@ -194,7 +194,6 @@ def _keras_layer(ctx: Context, layer, inputs, weights, shapes, call=None):
 
 
 def _plain_module(ctx: Context, module, call, inputs):
-    import torch
 
     module.to(ctx.device).train(ctx.mode == "train")
     params = [p for p in module.parameters() if p.requires_grad]
@@ -233,7 +232,6 @@ def _bn_keras(ctx, inputs, weights):
 
 
 def _bn_torch(ctx, inputs, weights):
-    import torch
     from torch import nn
 
     bn = nn.BatchNorm2d(BN_SHAPE[-1], eps=1e-3, momentum=0.01)  # Keras' defaults (momentum 0.99)
@@ -262,11 +260,11 @@ def _mha_keras(ctx, inputs, weights):
     import keras
 
     layer = keras.layers.MultiHeadAttention(num_heads=MHA_HEADS, key_dim=MHA_KEY_DIM)
-    return _keras_layer(ctx, layer, inputs, weights, MHA_WEIGHTS, call=lambda x, training: layer(x, x, training=training))
+    return _keras_layer(ctx, layer, inputs, weights, MHA_WEIGHTS,
+                        call=lambda x, training: layer(x, x, training=training))
 
 
 def _mha_torch(ctx, inputs, weights):
-    import torch
     from torch import nn
 
     embed = MHA_SHAPE[-1]
@@ -462,7 +460,8 @@ def _cnn_keras(ctx, inputs, weights):
     from keras import layers
 
     model = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
-                              layers.Flatten(), layers.Dense(64, activation="relu"), layers.Dense(10, activation="softmax")])
+                              layers.Flatten(), layers.Dense(64, activation="relu"),
+                              layers.Dense(10, activation="softmax")])
     _set_keras_layout_weights(model, weights, CNN_WEIGHTS)
     optimizer = keras.optimizers.Adam()
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
@@ -513,7 +512,8 @@ WORKLOADS = [
     Workload("batch_norm", "BatchNormalization, NHWC 64x32x32x64", BN_WEIGHTS,
              _nhwc_images(BN_SHAPE), _bn_ours, _bn_keras, _bn_torch,
              {"torch": "nn.BatchNorm2d on a channels_last view"}),
-    Workload("mha", "MultiHeadAttention self-attention, 16x128x256, 8 heads of 32", MHA_WEIGHTS, _nhwc_images(MHA_SHAPE), _mha_ours, _mha_keras, _mha_torch,
+    Workload("mha", "MultiHeadAttention self-attention, 16x128x256, 8 heads of 32", MHA_WEIGHTS,
+             _nhwc_images(MHA_SHAPE), _mha_ours, _mha_keras, _mha_torch,
              {"torch": "nn.MultiheadAttention(batch_first, need_weights=False): fused QKV + SDPA"}),
     Workload("max_pool", "MaxPooling2D 3/2 'same', NHWC 64x32x32x64", [],
              _nhwc_images(POOL_SHAPE), _pool_ours, _pool_keras, _pool_torch,
@@ -523,7 +523,8 @@ WORKLOADS = [
              {"torch": "nn.Conv2d(padding=1), channels_last weights and input view"}),
     Workload("dense", "Dense 4096x1024 -> 1024", DENSE_WEIGHTS,
              _nhwc_images(DENSE_SHAPE), _dense_ours, _dense_keras, _dense_torch, {"torch": "nn.Linear"}),
-    Workload("cifar_cnn", f"CIFAR CNN (Conv2D 64 relu, MaxPool 2, Flatten, Dense 64 relu, Dense 10 softmax), batch {CNN_BATCH}",
+    Workload("cifar_cnn",
+             f"CIFAR CNN (Conv2D 64 relu, MaxPool 2, Flatten, Dense 64 relu, Dense 10 softmax), batch {CNN_BATCH}",
              CNN_WEIGHTS, _cnn_inputs, _cnn_ours, _cnn_keras, _cnn_torch,
              {"torch": "channels_last nn.Conv2d, free NHWC flatten, logits + F.cross_entropy, torch.optim.Adam",
               "ours": "tkl.Sequential, tkl.optimizers.keras_adam, Keras' cross-entropy on probabilities",

@@ -60,7 +60,10 @@ def _fill(shape_spec, rng):
 
 def _cast(obj, dtype):
     target = np.float32 if dtype in ("float16", "bfloat16") else dtype
-    return _pytree.tree_map_only(np.ndarray, lambda a: a.astype(target) if np.issubdtype(a.dtype, np.floating) else a, obj)
+    def cast(array):
+        return array.astype(target) if np.issubdtype(array.dtype, np.floating) else array
+
+    return _pytree.tree_map_only(np.ndarray, cast, obj)
 
 
 def to_torch(obj, requires_grad: bool = False):
@@ -151,9 +154,11 @@ def torch_step(module, args, kwargs, training, cotangents_rng, want_grad):
         params = _trainable_params(module)
         grads = torch.autograd.grad(loss, wrt_inputs + [p for p, _ in params], allow_unused=True)
         n = len(wrt_inputs)
-        result["input_grads"] = [as_numpy(g) if g is not None else np.zeros(t.shape) for g, t in zip(grads[:n], wrt_inputs)]
+        result["input_grads"] = [as_numpy(g) if g is not None else np.zeros(t.shape)
+                                 for g, t in zip(grads[:n], wrt_inputs)]
         result["weight_grads"] = [
-            as_numpy(g.permute(*perm) if perm is not None else g) if g is not None else np.zeros(p.permute(*perm).shape if perm else p.shape)
+            as_numpy(g.permute(*perm) if perm is not None else g) if g is not None
+            else np.zeros(p.permute(*perm).shape if perm else p.shape)
             for g, (p, perm) in zip(grads[n:], params)
         ]
         result["cotangents"] = cotangents
@@ -175,7 +180,8 @@ def keras_step(layer, args, kwargs, training, cotangents, want_grad):
         outputs = layer(*args_tf, **kwargs_tf)
         outs = flat_tensors(outputs)
         if want_grad:
-            loss = tf.add_n([tf.reduce_sum(o * tf.cast(c, o.dtype)) for o, c in zip(outs, cotangents) if o.dtype.is_floating])
+            loss = tf.add_n([tf.reduce_sum(o * tf.cast(c, o.dtype))
+                             for o, c in zip(outs, cotangents) if o.dtype.is_floating])
     result = {"outputs": [np.asarray(o) for o in outs]}
     if want_grad:
         weights = [w for w in layer.weights if w.trainable]
@@ -221,11 +227,14 @@ def run_sample(spec: LayerSpec, sample: Sample, dtype: str = "float32", *, seed:
         where = f"{spec.name}[{sample.label()}] {dtype} step {step}"
         _compare_lists(ours["outputs"], theirs["outputs"], FORWARD, f"{where} output", report, "forward")
         if want_grad:
-            _compare_lists(ours["input_grads"], theirs["input_grads"], GRADIENT, f"{where} d/d(inputs)", report, "gradient")
+            _compare_lists(ours["input_grads"], theirs["input_grads"], GRADIENT, f"{where} d/d(inputs)", report,
+                           "gradient")
             _compare_lists(ours["weight_grads"], theirs["weight_grads"], GRADIENT,
-                           f"{where} d/d(trainable weights) [trainable: ours {len(ours['weight_grads'])}, keras {len(theirs['weight_grads'])}]",
+                           f"{where} d/d(trainable weights) [trainable: ours {len(ours['weight_grads'])}, "
+                           f"keras {len(theirs['weight_grads'])}]",
                            report, "gradient")
-    _compare_lists(module.get_weights(), layer.get_weights(), STATE, f"{spec.name}[{sample.label()}] {dtype} weights/state", report, "state")
+    _compare_lists(module.get_weights(), layer.get_weights(), STATE,
+                   f"{spec.name}[{sample.label()}] {dtype} weights/state", report, "state")
     if "mask" in kwargs:
         _compare_masks(module, layer, args, kwargs, f"{spec.name}[{sample.label()}] mask")
     return report

@@ -197,9 +197,11 @@ def test_compile_fullgraph(spec, sample):
             for i, (g, r) in enumerate(zip(grads, grads_ref)):
                 assert (g is None) == (r is None), f"{spec.name} compiled gradient #{i}: connectivity differs"
                 if r is not None:
-                    assert_close(_numpy(g), _numpy(r), GRADIENT["float32"], f"{spec.name} compiled gradient #{i} (call {step})")
+                    assert_close(_numpy(g), _numpy(r), GRADIENT["float32"],
+                                 f"{spec.name} compiled gradient #{i} (call {step})")
     _assert_state(compiled_copy, eager, STATE["float32"], f"{spec.name} compiled state")
-    assert counter.frame_count == 1, f"{spec.name}: compiled {counter.frame_count} graphs for two identical calls (recompilation)"
+    assert counter.frame_count == 1, \
+        f"{spec.name}: compiled {counter.frame_count} graphs for two identical calls (recompilation)"
 
 
 def _export(spec, sample, module, args, kwargs):
@@ -207,7 +209,8 @@ def _export(spec, sample, module, args, kwargs):
     args_t, kwargs_t = _torch_call(sample, _bigger_batch(args), _bigger_batch(kwargs))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return torch.export.export(module, tuple(args_t), kwargs_t, dynamic_shapes=_dynamic_batch(module, args_t, kwargs_t))
+        dynamic_shapes = _dynamic_batch(module, args_t, kwargs_t)
+        return torch.export.export(module, tuple(args_t), kwargs_t, dynamic_shapes=dynamic_shapes)
 
 
 @pytest.mark.parametrize("spec,sample", _params("export"))
@@ -281,7 +284,8 @@ def test_double(spec, sample):
     module, _, _ = _setup(spec, sample)
     doubled = copy.deepcopy(module).double()
     for key, value in doubled.state_dict().items():
-        assert not value.is_floating_point() or value.dtype == torch.float64, f"{spec.name}.double(): `{key}` is {value.dtype}"
+        assert not value.is_floating_point() or value.dtype == torch.float64, \
+            f"{spec.name}.double(): `{key}` is {value.dtype}"
     native, args, kwargs = _setup(spec, sample, dtype="float64")
     native.set_weights(module.get_weights())
     ref = _run(native, *_torch_call(sample, args, kwargs))

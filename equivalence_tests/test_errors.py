@@ -24,7 +24,7 @@ def test_bad_config(spec, config, why):
     assert _names_layer(spec, str(ours.value)), f"message must name the layer: {ours.value}"
     if spec.has_keras_reference:
         keras_cls = spec.keras_cls()  # looked up outside `raises`: a missing class is an error, not a rejection
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 - any rejection: Keras raises ValueError, TypeError or TF errors
             keras_cls(**config)
 
 
@@ -54,5 +54,5 @@ def test_bad_input(spec, bad):
         layer = spec.keras_cls(bad.reference)(**config)
         if build is not None:
             layer(to_tf(build), **to_tf(bad.call_kwargs))
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017 - any rejection: Keras raises ValueError, TypeError or TF errors
             layer(to_tf(data), **to_tf(bad.call_kwargs))

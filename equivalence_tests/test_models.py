@@ -8,21 +8,26 @@ both directions and agree on random inputs to the suite's float32 tolerances (fo
 
 import copy
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 import torch
 
+import torchkeras_layers as tkl
+from torchkeras_layers import optimizers as tkl_optimizers
+from torchkeras_layers.losses import sparse_categorical_crossentropy
+from torchkeras_layers.testing import assert_equivalent
+
 from .harness import as_numpy
-from .tolerances import (FORWARD, GRADIENT, STATE, TRAJECTORY_LOSS_ATOL_PER_STEP, TRAJECTORY_WEIGHT_ATOL_PER_STEP,
-                         assert_close)
-
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-import torchkeras_layers as tkl  # noqa: E402
-from torchkeras_layers import optimizers as tkl_optimizers  # noqa: E402
-from torchkeras_layers.losses import sparse_categorical_crossentropy  # noqa: E402
-from torchkeras_layers.testing import assert_equivalent  # noqa: E402
+from .tolerances import (
+    FORWARD,
+    GRADIENT,
+    STATE,
+    TRAJECTORY_LOSS_ATOL_PER_STEP,
+    TRAJECTORY_WEIGHT_ATOL_PER_STEP,
+    assert_close,
+)
 
 L = keras.layers
 F32 = dict(rtol=FORWARD["float32"]["rtol"], atol=FORWARD["float32"]["atol"],
@@ -92,7 +97,7 @@ def test_acceptance_keras_to_torch(name):
     _assert_same_weights(module, keras_model)  # whole-model Keras weight order
     x = _inputs(shape)
     report = assert_equivalent(keras_model, module, x, gradients=True, **F32)
-    assert len(report.nodes) == len([l for l in keras_model.layers if not isinstance(l, L.InputLayer)])
+    assert len(report.nodes) == len([layer for layer in keras_model.layers if not isinstance(layer, L.InputLayer)])
     # training mode: batch statistics, moving-statistics update, gradients, then the updated state
     assert_equivalent(keras_model, module, _inputs(shape, 1), training=True, gradients=True, **F32)
     for a, b in zip(module.get_weights(), keras_model.get_weights()):

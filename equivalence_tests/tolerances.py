@@ -2,8 +2,15 @@
 where `torchkeras_layers.testing.assert_equivalent` uses it too); the numbers and why they are what
 they are are documented there."""
 
-from torchkeras_layers._tolerances import (FORWARD, GRADIENT, STATE, TRAJECTORY_LOSS_ATOL_PER_STEP,
-                                           TRAJECTORY_WEIGHT_ATOL_PER_STEP, assert_close, compare_arrays)
+from torchkeras_layers._tolerances import (
+                                           FORWARD,
+                                           GRADIENT,
+                                           STATE,
+                                           TRAJECTORY_LOSS_ATOL_PER_STEP,
+                                           TRAJECTORY_WEIGHT_ATOL_PER_STEP,
+                                           assert_close,
+                                           compare_arrays,
+)
 
 __all__ = ["FORWARD", "GRADIENT", "STATE", "TRAJECTORY_LOSS_ATOL_PER_STEP", "TRAJECTORY_WEIGHT_ATOL_PER_STEP",
            "assert_close", "compare_arrays"]

@@ -10,11 +10,13 @@ import torch
 
 import torchkeras_layers as tkl
 
+
 @pytest.mark.parametrize("factory,shape", [
     (lambda: tkl.Conv2D(4, 3, padding="same"), (2, 7, 7, 3)),  # k=3, s=1: symmetric (1, 1)
     (lambda: tkl.Conv2D(6, 3, strides=2, groups=3), (2, 7, 7, 3)),
     (lambda: tkl.Conv1D(4, 3), (2, 9, 3)),
-    (lambda: tkl.Conv3D(4, 3, padding="same"), (2, 6, 6, 6, 8)),  # (tiny 3-D inputs take torch's slow_conv3d, which copies)
+    # (tiny 3-D inputs take torch's slow_conv3d, which copies)
+    (lambda: tkl.Conv3D(4, 3, padding="same"), (2, 6, 6, 6, 8)),
     (lambda: tkl.MaxPooling2D(3, 2, padding="same"), (2, 7, 7, 3)),  # n=7: symmetric (1, 1)
     (lambda: tkl.AveragePooling1D(3, 1, padding="same"), (2, 9, 3)),
     (lambda: tkl.AdaptiveAveragePooling2D(3), (2, 7, 8, 3)),
@@ -93,7 +95,8 @@ def test_lp_pooling_gradient_is_the_analytic_one_and_zero_on_all_zero_windows(no
     windows = x.reshape(2, 3, 2, 3, 2, 2)  # (batch, row, dy, col, dx, channel): 2x2 windows, stride 2
     sums = (np.abs(windows) ** norm_type).sum(axis=(2, 4), keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        local = np.where(sums > 0, np.sign(windows) * np.abs(windows) ** (norm_type - 1) * sums ** (1 / norm_type - 1), 0.0)
+        derivative = np.sign(windows) * np.abs(windows) ** (norm_type - 1) * sums ** (1 / norm_type - 1)
+        local = np.where(sums > 0, derivative, 0.0)
     expected = (local * cotangent[:, :, None, :, None, :]).reshape(x.shape)
     np.testing.assert_allclose(x_t.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
     assert np.all(x_t.grad.numpy()[0, :2, :2] == 0.0)
@@ -110,7 +113,8 @@ def test_lp_pooling_gradcheck_float64_away_from_zero(norm_type):
 def test_aliases_are_the_keras_classes():
     layers = tkl.layers
     assert layers.MaxPool2D is layers.MaxPooling2D and layers.AvgPool3D is layers.AveragePooling3D
-    assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D and layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
+    assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D
+    assert layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
     assert layers.Convolution2D is layers.Conv2D
 
 

@@ -220,9 +220,10 @@ def _compare_gradients(report, keras_model, torch_module, tape, keras_loss, tf_w
         diff, ratio = compare_arrays(ours, theirs, rtol, atol)
         report.gradients.append(NodeDiff(f"d/d(input {i})", "", tuple(theirs.shape), diff, ratio))
     if len(entries) != len(keras_weights):
-        raise AssertionError(f"assert_equivalent: ours has {len(entries)} trainable weights, Keras {len(keras_weights)} "
-                             f"(ours: {[p for p, _, _ in entries]}; Keras: {[w.path for w in keras_weights]})")
-    for (path, owner, info), g, w, k in zip(entries, grads[n:], keras_weights, keras_grads[n:]):
+        raise AssertionError(f"assert_equivalent: ours has {len(entries)} trainable weights, "
+                             f"Keras {len(keras_weights)} (ours: {[p for p, _, _ in entries]}; "
+                             f"Keras: {[w.path for w in keras_weights]})")
+    for (_, _, info), g, w, k in zip(entries, grads[n:], keras_weights, keras_grads[n:]):
         if g is not None and info.to_keras is not None:
             g = g.permute(*info.to_keras)
         ours = np.zeros(info.keras_shape) if g is None else _np(g)

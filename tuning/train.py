@@ -38,7 +38,8 @@ def amp_dtype(device: torch.device) -> torch.dtype:
 
 
 @torch.no_grad()
-def evaluate(model, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024, amp: bool = False) -> tuple[float, float]:
+def evaluate(model, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024,
+             amp: bool = False) -> tuple[float, float]:
     """(mean loss, accuracy) over `x`, in inference mode (Keras' `evaluate`; the batch size only
     changes speed, not the result)."""
     model.eval()

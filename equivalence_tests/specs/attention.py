@@ -9,7 +9,6 @@ from .. import numpy_refs_attention as refs
 from ..registry import BadInput, LayerSpec, Sample
 
 
-
 def _keras_honours_query_mask(layer):
     """Keras 3.15's `call()` overwrites an explicit `query_mask=` with the query tensor's implicit
     Keras mask (so the argument has no effect). Pass ours as that implicit mask, which is how a Keras

@@ -10,7 +10,6 @@ from .. import numpy_refs_pooling as refs
 from ..registry import BadInput, LayerSpec, Sample
 
 
-
 def _randomize_lora_b(layer):
     """Keras starts lora_kernel_b at zeros, which would hide the LoRA term; give it values (they reach
     our module in the keras->ours direction, and make the delta non-zero there)."""

@@ -8,7 +8,6 @@ from .. import numpy_refs
 from ..registry import BadInput, LayerSpec, Sample
 
 
-
 def _masked(shapes, masks_present, seed=0):
     """make_inputs for lists of tensors with per-input masks (shape = input shape without last axis)."""
 

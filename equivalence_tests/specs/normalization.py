@@ -8,7 +8,6 @@ import numpy as np
 from ..registry import BadInput, LayerSpec, Sample, ndim_error
 
 
-
 def _uniform(low, high, seed=None):
     config = {"minval": low, "maxval": high}
     if seed is not None:

@@ -11,7 +11,6 @@ from .. import numpy_refs_pooling as refs
 from ..registry import BadInput, LayerSpec, Sample, ndim_error
 
 
-
 def _shape(batch, spatial, channels, data_format):
     return (batch, *spatial, channels) if data_format == "channels_last" else (batch, channels, *spatial)
 

@@ -7,7 +7,6 @@ import math
 from ..registry import BadInput, LayerSpec, Sample, ndim_error
 
 
-
 def _shape(rng, min_rank=2, max_rank=5):
     return tuple(int(d) for d in rng.integers(1, 5, size=int(rng.integers(min_rank, max_rank + 1))))
 
