@@ -116,7 +116,8 @@ CHECKS = ("equivalence", "weights", "errors", "compile", "export", "onnx", "auto
 @dataclass(frozen=True)
 class XFail:
     """A known failure of one generic check on this spec: a strict xfail (a fix turns it into an XPASS
-    failure until the entry is removed). `sample`: a sample's label, or None for every sample."""
+    failure until the entry is removed). `sample`: a sample's label (for "errors": a bad config's id or
+    a BadInput's id), or None for every case of the check; "weights" runs per spec, so None there."""
 
     check: str  # one of CHECKS
     reason: str
