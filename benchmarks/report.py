@@ -72,7 +72,8 @@ def markdown_table(result: dict) -> str:
         times = [_time_or_reason(entries.get(name, {})) for name in CONTESTANTS]
         memory = " / ".join(_mib(entries.get(name, {}).get("peak_memory_bytes")) for name in CONTESTANTS)
         lines.append(f"| {cell['title']} | {MODE_LABELS[cell['mode']]} | " + " | ".join(times) + " | "
-                     + " | ".join(_ratio(cell, other) for other in ("keras_tf", "keras_torch", "torch")) + f" | {memory} |")
+                     + " | ".join(_ratio(cell, other) for other in ("keras_tf", "keras_torch", "torch"))
+                     + f" | {memory} |")
     return "\n".join(lines)
 
 
@@ -82,7 +83,8 @@ def markdown(result: dict) -> str:
     lines = [
         "# torchkeras_layers benchmarks",
         "",
-        f"Machine: {m.get('cpu')} ({m.get('logical_cpus')} logical CPUs, {m.get('memory_gb')} GB), {m.get('platform')}, "
+        f"Machine: {m.get('cpu')} ({m.get('logical_cpus')} logical CPUs, {m.get('memory_gb')} GB), "
+        f"{m.get('platform')}, "
         f"Python {m.get('python')}; {versions}; device **{m.get('device')}**"
         + (f" ({m['gpu']})" if m.get("gpu") else "") + f"; **{m.get('threads')} threads** for every framework.",
         "",
@@ -113,7 +115,8 @@ def markdown(result: dict) -> str:
             if key in summ:
                 parts.append(f"ours / {LABELS[other]}: geometric mean {summ[key]:.2f}, target met in "
                              f"{summ[f'cells_meeting_target_{other}']} rows")
-        lines += ["Summary: " + "; ".join(parts) + f" (geometric-mean target vs Keras TF: ≤ {GEOMEAN_TARGET_KERAS_TF}).", ""]
+        target = f" (geometric-mean target vs Keras TF: ≤ {GEOMEAN_TARGET_KERAS_TF})."
+        lines += ["Summary: " + "; ".join(parts) + target, ""]
     notes = {}
     for cell in result["cells"]:
         for name, entry in cell["contestants"].items():
@@ -121,13 +124,16 @@ def markdown(result: dict) -> str:
                 notes.setdefault(cell["title"], {})[name] = entry["note"]
     if notes:
         lines.append("What the other contestants run:")
-        lines += [f"- {title}: " + "; ".join(f"{LABELS[n]}: {text}" for n, text in by.items()) for title, by in notes.items()]
+        lines += [f"- {title}: " + "; ".join(f"{LABELS[n]}: {text}" for n, text in by.items())
+                  for title, by in notes.items()]
         lines.append("")
     problems = [f"- {c['title']} ({MODE_LABELS[c['mode']]}), {LABELS[n]}: "
-                + (e.get("skipped") or e.get("error") or f"first outputs differ from {e.get('check_against')} by {e['check_error']:.1e}")
+                + (e.get("skipped") or e.get("error")
+                   or f"first outputs differ from {e.get('check_against')} by {e['check_error']:.1e}")
                 for c in result["cells"] for n, e in c["contestants"].items()
                 if e.get("skipped") or e.get("error") or e.get("check_error", 0.0) > 1e-3]
-    problems += [f"- {item.get('workload') or LABELS.get(item.get('contestant'), '')}: {item['reason']}" for item in result.get("skipped", [])]
+    problems += [f"- {item.get('workload') or LABELS.get(item.get('contestant'), '')}: {item['reason']}"
+                 for item in result.get("skipped", [])]
     if problems:
         lines += ["Skipped, failed or disagreeing:"] + problems + [""]
     return "\n".join(lines)
@@ -165,7 +171,8 @@ def chart(result: dict, path: Path) -> Path | None:
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(CONTESTANTS), fontsize="small", frameon=False)
     m = result["machine"]
-    fig.suptitle(f"torchkeras_layers vs Keras and plain torch — {m.get('cpu')}, {m.get('threads')} threads, {m.get('device')}")
+    fig.suptitle(f"torchkeras_layers vs Keras and plain torch — {m.get('cpu')}, {m.get('threads')} threads, "
+                 f"{m.get('device')}")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -150,7 +150,8 @@ def _inner_iterations(warmup_times: list, seconds: float) -> int:
 
 def _stats(times: list) -> dict:
     q = statistics.quantiles(times, n=4) if len(times) >= 2 else [times[0]] * 3
-    return {"median_s": statistics.median(times), "q1_s": q[0], "q3_s": q[2], "min_s": min(times), "iterations": len(times)}
+    return {"median_s": statistics.median(times), "q1_s": q[0], "q3_s": q[2], "min_s": min(times),
+            "iterations": len(times)}
 
 
 def _compare_checks(cell: dict, setups: dict) -> None:
@@ -234,12 +235,6 @@ def _resolve_device(device: str) -> str:
         return "cpu"
 
 
-def _missing_layers(workload) -> list:
-    from torchkeras_layers import layers
-
-    return [name for name in workload.layers if not hasattr(layers, name)]
-
-
 # ---------------------------------------------------------------------------- main
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
@@ -247,7 +242,8 @@ def parse_args(argv=None):
     parser.add_argument("--workloads", help=f"comma-separated subset of {','.join(w.name for w in WORKLOADS)}")
     parser.add_argument("--modes", default=",".join(MODES), help="forward,train (train = forward+backward)")
     parser.add_argument("--contestants", default=",".join(CONTESTANTS), help=",".join(CONTESTANTS))
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for every framework (default: all cores)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="threads for every framework (default: all cores)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--rounds", type=int, help="interleaved timing rounds (default 7, --quick 3)")
     parser.add_argument("--round-seconds", type=float, help="timed seconds per contestant per round")
@@ -299,13 +295,9 @@ def main(argv=None) -> int:
                 workers.pop(name).close()
                 skipped.append({"contestant": name, "reason": str(err).splitlines()[0]})
         print(f"  workers ready after {time.perf_counter() - started:.1f} s: "
-              + ", ".join(f"{n} ({', '.join(f'{k} {v}' for k, v in w.info.items())})" for n, w in workers.items()), flush=True)
+              + ", ".join(f"{n} ({', '.join(f'{k} {v}' for k, v in w.info.items())})" for n, w in workers.items()),
+              flush=True)
         for workload in chosen:
-            missing = _missing_layers(workload)
-            if missing:
-                print(f"  skipping {workload.name}: torchkeras_layers has no {', '.join(missing)} yet", flush=True)
-                skipped.append({"workload": workload.name, "reason": f"torchkeras_layers has no {', '.join(missing)} yet"})
-                continue
             for mode in modes:
                 print(f"  {workload.name} / {mode}: {workload.title}", flush=True)
                 cell = run_cell(workers, workload, mode, profile, args.seed)
@@ -313,9 +305,11 @@ def main(argv=None) -> int:
                 print("    " + report.cell_line(cell), flush=True)
         result = {
             "machine": machine_info(args.threads, device, workers),
-            "settings": {**profile, "seed": args.seed, "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "settings": {**profile, "seed": args.seed,
+                         "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
                          "load_average_start": load_start, "load_average_end": _load(),
-                         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "duration_s": round(time.perf_counter() - started, 1)},
+                         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                         "duration_s": round(time.perf_counter() - started, 1)},
             "cells": cells,
             "skipped": skipped,
         }

@@ -183,7 +183,8 @@ class Worker:
 def _summary(array: np.ndarray, points: int = 256) -> dict:
     """A compact, comparable picture of an output: shape, sums and evenly spaced elements."""
     flat = array.reshape(-1)
-    index = np.linspace(0, flat.size - 1, min(points, flat.size)).astype(np.int64) if flat.size else np.zeros(0, np.int64)
+    count = min(points, flat.size)
+    index = np.linspace(0, flat.size - 1, count).astype(np.int64) if count else np.zeros(0, np.int64)
     return {"shape": list(array.shape), "sum": float(flat.sum()), "abs_sum": float(np.abs(flat).sum()),
             "max_abs": float(np.abs(flat).max()) if flat.size else 0.0, "samples": flat[index].tolist()}
 

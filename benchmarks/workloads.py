@@ -56,7 +56,6 @@ class Bench:
 class Workload:
     name: str
     title: str
-    layers: tuple  # torchkeras_layers classes `ours` needs; the workload is skipped while one is missing
     weight_shapes: list  # Keras layout and `get_weights()` order
     make_inputs: Callable[[np.random.Generator], list]
     ours: Callable[[Context, list, list], Bench]
@@ -92,12 +91,6 @@ def _set_keras_layout_weights(layer, weights, shapes) -> None:
     if found != [tuple(s) for s in shapes]:
         raise RuntimeError(f"{type(layer).__name__}: weight shapes {found} differ from the workload's {shapes}")
     layer.set_weights(weights)
-
-
-def _torch_sync(device: str):
-    import torch
-
-    return torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
 
 def _np(t) -> np.ndarray:
@@ -201,7 +194,6 @@ def _keras_layer(ctx: Context, layer, inputs, weights, shapes, call=None):
 
 
 def _plain_module(ctx: Context, module, call, inputs):
-    import torch
 
     module.to(ctx.device).train(ctx.mode == "train")
     params = [p for p in module.parameters() if p.requires_grad]
@@ -240,7 +232,6 @@ def _bn_keras(ctx, inputs, weights):
 
 
 def _bn_torch(ctx, inputs, weights):
-    import torch
     from torch import nn
 
     bn = nn.BatchNorm2d(BN_SHAPE[-1], eps=1e-3, momentum=0.01)  # Keras' defaults (momentum 0.99)
@@ -269,11 +260,11 @@ def _mha_keras(ctx, inputs, weights):
     import keras
 
     layer = keras.layers.MultiHeadAttention(num_heads=MHA_HEADS, key_dim=MHA_KEY_DIM)
-    return _keras_layer(ctx, layer, inputs, weights, MHA_WEIGHTS, call=lambda x, training: layer(x, x, training=training))
+    return _keras_layer(ctx, layer, inputs, weights, MHA_WEIGHTS,
+                        call=lambda x, training: layer(x, x, training=training))
 
 
 def _mha_torch(ctx, inputs, weights):
-    import torch
     from torch import nn
 
     embed = MHA_SHAPE[-1]
@@ -379,7 +370,6 @@ def _dense_torch(ctx, inputs, weights):
 # ---------------------------------------------------------------------------- the CIFAR CNN
 CNN_BATCH = 32  # the seed's `fit(batch_size=32)`
 CNN_WEIGHTS = [(3, 3, 3, 64), (64,), (15 * 15 * 64, 64), (64,), (64, 10), (10,)]
-KERAS_EPSILON = 1e-7
 
 
 def _cnn_inputs(rng):
@@ -415,22 +405,18 @@ def _torch_model_bench(ctx, model, forward, loss_fn, optimizer, inputs) -> Bench
 
 
 def _cnn_ours(ctx, inputs, weights):
-    import torch
-    import torch.nn.functional as F
-
     import torchkeras_layers as tkl
     from torchkeras_layers.layers import Conv2D, Dense, Flatten, MaxPooling2D
+    from torchkeras_layers.losses import sparse_categorical_crossentropy
 
     model = tkl.Sequential([tkl.Input((32, 32, 3)), Conv2D(64, 3, activation="relu"), MaxPooling2D(2), Flatten(),
                             Dense(64, activation="relu"), Dense(10, activation="softmax")])
     model.to(ctx.device)
     _set_keras_layout_weights(model, weights, CNN_WEIGHTS)
-    optimizers = getattr(tkl, "optimizers", None)
-    optimizer = (optimizers.keras_adam(model.parameters()) if optimizers is not None and hasattr(optimizers, "keras_adam")
-                 else torch.optim.Adam(model.parameters(), lr=1e-3, eps=KERAS_EPSILON))
+    optimizer = tkl.optimizers.keras_adam(model.parameters())
 
-    def loss_fn(probs, labels):  # Keras' sparse categorical cross-entropy on probabilities
-        return F.cross_entropy(torch.log(probs.clamp(KERAS_EPSILON, 1.0 - KERAS_EPSILON)), labels)
+    def loss_fn(probs, labels):  # Keras' sparse categorical cross-entropy on probabilities, mean over the batch
+        return sparse_categorical_crossentropy(probs, labels).mean()
 
     return _torch_model_bench(ctx, model, lambda x, logits: model(x), loss_fn, optimizer, inputs)
 
@@ -439,6 +425,8 @@ def _cnn_torch(ctx, inputs, weights):
     import torch
     import torch.nn.functional as F
     from torch import nn
+
+    from torchkeras_layers.config import EPSILON  # Keras' Adam epsilon, in torch's place (outside the bias correction)
 
     class PlainCNN(nn.Module):
         """Channels-last convolution; flattening the NHWC memory in (H, W, C) order is a free view."""
@@ -463,7 +451,7 @@ def _cnn_torch(ctx, inputs, weights):
     _assign(model.hidden.bias, b1)
     _assign(model.logits.weight, w2.T)
     _assign(model.logits.bias, b2)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=KERAS_EPSILON)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=EPSILON)
     return _torch_model_bench(ctx, model, model, F.cross_entropy, optimizer, inputs)  # fused log-softmax loss
 
 
@@ -472,7 +460,8 @@ def _cnn_keras(ctx, inputs, weights):
     from keras import layers
 
     model = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
-                              layers.Flatten(), layers.Dense(64, activation="relu"), layers.Dense(10, activation="softmax")])
+                              layers.Flatten(), layers.Dense(64, activation="relu"),
+                              layers.Dense(10, activation="softmax")])
     _set_keras_layout_weights(model, weights, CNN_WEIGHTS)
     optimizer = keras.optimizers.Adam()
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
@@ -520,22 +509,23 @@ def _cnn_keras(ctx, inputs, weights):
 
 # ---------------------------------------------------------------------------- the list
 WORKLOADS = [
-    Workload("batch_norm", "BatchNormalization, NHWC 64x32x32x64", ("BatchNormalization",), BN_WEIGHTS,
+    Workload("batch_norm", "BatchNormalization, NHWC 64x32x32x64", BN_WEIGHTS,
              _nhwc_images(BN_SHAPE), _bn_ours, _bn_keras, _bn_torch,
              {"torch": "nn.BatchNorm2d on a channels_last view"}),
-    Workload("mha", "MultiHeadAttention self-attention, 16x128x256, 8 heads of 32", ("MultiHeadAttention",),
-             MHA_WEIGHTS, _nhwc_images(MHA_SHAPE), _mha_ours, _mha_keras, _mha_torch,
+    Workload("mha", "MultiHeadAttention self-attention, 16x128x256, 8 heads of 32", MHA_WEIGHTS,
+             _nhwc_images(MHA_SHAPE), _mha_ours, _mha_keras, _mha_torch,
              {"torch": "nn.MultiheadAttention(batch_first, need_weights=False): fused QKV + SDPA"}),
-    Workload("max_pool", "MaxPooling2D 3/2 'same', NHWC 64x32x32x64", ("MaxPooling2D",), [],
+    Workload("max_pool", "MaxPooling2D 3/2 'same', NHWC 64x32x32x64", [],
              _nhwc_images(POOL_SHAPE), _pool_ours, _pool_keras, _pool_torch,
              {"torch": "F.max_pool2d(ceil_mode=True) on a channels_last view"}),
-    Workload("conv2d", "Conv2D 64->64 3x3 'same', NHWC 64x32x32x64", ("Conv2D",), CONV_WEIGHTS,
+    Workload("conv2d", "Conv2D 64->64 3x3 'same', NHWC 64x32x32x64", CONV_WEIGHTS,
              _nhwc_images(CONV_SHAPE), _conv_ours, _conv_keras, _conv_torch,
              {"torch": "nn.Conv2d(padding=1), channels_last weights and input view"}),
-    Workload("dense", "Dense 4096x1024 -> 1024", ("Dense",), DENSE_WEIGHTS,
+    Workload("dense", "Dense 4096x1024 -> 1024", DENSE_WEIGHTS,
              _nhwc_images(DENSE_SHAPE), _dense_ours, _dense_keras, _dense_torch, {"torch": "nn.Linear"}),
-    Workload("cifar_cnn", f"CIFAR CNN (Conv2D 64 relu, MaxPool 2, Flatten, Dense 64 relu, Dense 10 softmax), batch {CNN_BATCH}",
-             ("Conv2D", "MaxPooling2D", "Flatten", "Dense"), CNN_WEIGHTS, _cnn_inputs, _cnn_ours, _cnn_keras, _cnn_torch,
+    Workload("cifar_cnn",
+             f"CIFAR CNN (Conv2D 64 relu, MaxPool 2, Flatten, Dense 64 relu, Dense 10 softmax), batch {CNN_BATCH}",
+             CNN_WEIGHTS, _cnn_inputs, _cnn_ours, _cnn_keras, _cnn_torch,
              {"torch": "channels_last nn.Conv2d, free NHWC flatten, logits + F.cross_entropy, torch.optim.Adam",
               "ours": "tkl.Sequential, tkl.optimizers.keras_adam, Keras' cross-entropy on probabilities",
               "keras_tf": "tf.function train step: GradientTape + Adam.apply_gradients"}),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from torch.utils import _pytree
 
 from .registry import LayerSpec, Sample
 from .tolerances import FORWARD, GRADIENT, STATE, assert_close
@@ -58,50 +59,30 @@ def _fill(shape_spec, rng):
 
 
 def _cast(obj, dtype):
-    if isinstance(obj, np.ndarray) and np.issubdtype(obj.dtype, np.floating):
-        return obj.astype(np.float32 if dtype in ("float16", "bfloat16") else dtype)
-    if isinstance(obj, list):
-        return [_cast(o, dtype) for o in obj]
-    if isinstance(obj, tuple):
-        return tuple(_cast(o, dtype) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _cast(v, dtype) for k, v in obj.items()}
-    return obj
+    target = np.float32 if dtype in ("float16", "bfloat16") else dtype
+    def cast(array):
+        return array.astype(target) if np.issubdtype(array.dtype, np.floating) else array
+
+    return _pytree.tree_map_only(np.ndarray, cast, obj)
 
 
 def to_torch(obj, requires_grad: bool = False):
-    if isinstance(obj, np.ndarray):
-        t = torch.from_numpy(np.ascontiguousarray(obj))
-        if requires_grad and t.is_floating_point():
-            t.requires_grad_(True)
-        return t
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(to_torch(o, requires_grad) for o in obj)
-    if isinstance(obj, dict):
-        return {k: to_torch(v, requires_grad) for k, v in obj.items()}
-    return obj
+    def convert(array):
+        t = torch.from_numpy(np.ascontiguousarray(array))
+        return t.requires_grad_(True) if requires_grad and t.is_floating_point() else t
+
+    return _pytree.tree_map_only(np.ndarray, convert, obj)
 
 
 def to_tf(obj):
     import tensorflow as tf
 
-    if isinstance(obj, np.ndarray):
-        return tf.constant(obj)
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(to_tf(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: to_tf(v) for k, v in obj.items()}
-    return obj
+    return _pytree.tree_map_only(np.ndarray, tf.constant, obj)
 
 
 def flat_tensors(obj) -> list:
-    if obj is None:
-        return []
-    if isinstance(obj, (list, tuple)):
-        return [t for o in obj for t in flat_tensors(o)]
-    if isinstance(obj, dict):
-        return [t for k in sorted(obj) for t in flat_tensors(obj[k])]
-    return [obj]
+    """The leaves of a (nested) output/argument structure, None dropped; dicts in insertion order."""
+    return [t for t in _pytree.tree_leaves(obj) if t is not None]
 
 
 def as_numpy(t) -> np.ndarray:
@@ -173,9 +154,11 @@ def torch_step(module, args, kwargs, training, cotangents_rng, want_grad):
         params = _trainable_params(module)
         grads = torch.autograd.grad(loss, wrt_inputs + [p for p, _ in params], allow_unused=True)
         n = len(wrt_inputs)
-        result["input_grads"] = [as_numpy(g) if g is not None else np.zeros(t.shape) for g, t in zip(grads[:n], wrt_inputs)]
+        result["input_grads"] = [as_numpy(g) if g is not None else np.zeros(t.shape)
+                                 for g, t in zip(grads[:n], wrt_inputs)]
         result["weight_grads"] = [
-            as_numpy(g.permute(*perm) if perm is not None else g) if g is not None else np.zeros(p.permute(*perm).shape if perm else p.shape)
+            as_numpy(g.permute(*perm) if perm is not None else g) if g is not None
+            else np.zeros(p.permute(*perm).shape if perm else p.shape)
             for g, (p, perm) in zip(grads[n:], params)
         ]
         result["cotangents"] = cotangents
@@ -197,7 +180,8 @@ def keras_step(layer, args, kwargs, training, cotangents, want_grad):
         outputs = layer(*args_tf, **kwargs_tf)
         outs = flat_tensors(outputs)
         if want_grad:
-            loss = tf.add_n([tf.reduce_sum(o * tf.cast(c, o.dtype)) for o, c in zip(outs, cotangents) if o.dtype.is_floating])
+            loss = tf.add_n([tf.reduce_sum(o * tf.cast(c, o.dtype))
+                             for o, c in zip(outs, cotangents) if o.dtype.is_floating])
     result = {"outputs": [np.asarray(o) for o in outs]}
     if want_grad:
         weights = [w for w in layer.weights if w.trainable]
@@ -243,31 +227,36 @@ def run_sample(spec: LayerSpec, sample: Sample, dtype: str = "float32", *, seed:
         where = f"{spec.name}[{sample.label()}] {dtype} step {step}"
         _compare_lists(ours["outputs"], theirs["outputs"], FORWARD, f"{where} output", report, "forward")
         if want_grad:
-            _compare_lists(ours["input_grads"], theirs["input_grads"], GRADIENT, f"{where} d/d(inputs)", report, "gradient")
+            _compare_lists(ours["input_grads"], theirs["input_grads"], GRADIENT, f"{where} d/d(inputs)", report,
+                           "gradient")
             _compare_lists(ours["weight_grads"], theirs["weight_grads"], GRADIENT,
-                           f"{where} d/d(trainable weights) [trainable: ours {len(ours['weight_grads'])}, keras {len(theirs['weight_grads'])}]",
+                           f"{where} d/d(trainable weights) [trainable: ours {len(ours['weight_grads'])}, "
+                           f"keras {len(theirs['weight_grads'])}]",
                            report, "gradient")
-    _compare_lists(module.get_weights(), layer.get_weights(), STATE, f"{spec.name}[{sample.label()}] {dtype} weights/state", report, "state")
+    _compare_lists(module.get_weights(), layer.get_weights(), STATE,
+                   f"{spec.name}[{sample.label()}] {dtype} weights/state", report, "state")
     if "mask" in kwargs:
         _compare_masks(module, layer, args, kwargs, f"{spec.name}[{sample.label()}] mask")
     return report
 
 
-def _compare_lists(ours, theirs, table, what, report, kind):
-    """Compare pairwise; each pair is judged by the tolerance of its lower-precision array (a float64
-    layer still has float32 tensors, e.g. LoRA factors, which Keras keeps in float32)."""
+def _compare_lists(ours, theirs, table, what, report, kind, expected_dtype=None):
+    """Compare pairwise at the pair's dtype's tolerance. Against Keras the dtypes must be equal (a
+    float64 layer keeps some float32 tensors, e.g. LoRA factors, in both frameworks); against a numpy
+    reference (which computes in float64) our floating outputs must have the run's `expected_dtype`."""
     if len(ours) != len(theirs):
         raise AssertionError(f"{what}: ours gives {len(ours)} tensors, the reference {len(theirs)}")
     for i, (a, b) in enumerate(zip(ours, theirs)):
-        report.add(kind, assert_close(a, b, table[_precision(a, b)], f"{what} #{i}"))
-
-
-def _precision(*arrays) -> str:
-    names = [np.asarray(a).dtype.name for a in arrays]
-    for name in ("float16", "bfloat16", "float32"):
-        if name in names:
-            return name
-    return "float64"
+        a, b = np.asarray(a), np.asarray(b)
+        if expected_dtype is None:
+            if a.dtype != b.dtype:
+                raise AssertionError(f"{what} #{i}: dtype {a.dtype}, the reference's is {b.dtype}")
+        elif np.issubdtype(b.dtype, np.floating) and a.dtype.name != expected_dtype:
+            raise AssertionError(f"{what} #{i}: dtype {a.dtype}, the run's dtype is {expected_dtype}")
+        if not np.issubdtype(a.dtype, np.floating):
+            np.testing.assert_array_equal(a, b, err_msg=f"{what} #{i}")
+            continue
+        report.add(kind, assert_close(a, b, table[a.dtype.name], f"{what} #{i}"))
 
 
 def _compare_masks(module, layer, args, kwargs, what):
@@ -289,7 +278,8 @@ def _run_numpy_reference(spec, sample, module, dtype, rng, args, kwargs, report)
             args, kwargs = make_call(sample, rng, dtype)
         ours = torch_step(module, args, kwargs, sample.training, rng, want_grad=False)
         expected = flat_tensors(sample.reference(sample.config, args, kwargs, module.get_weights()))
-        _compare_lists(ours["outputs"], [np.asarray(e) for e in expected], FORWARD, f"{where} output vs numpy", report, "forward")
+        _compare_lists(ours["outputs"], [np.asarray(e) for e in expected], FORWARD, f"{where} output vs numpy", report,
+                       "forward", expected_dtype=dtype)
     if sample.grad and dtype == "float64":
         module.train(bool(sample.training))
         args_t = to_torch(args, requires_grad=True)
@@ -302,17 +292,10 @@ def _run_numpy_reference(spec, sample, module, dtype, rng, args, kwargs, report)
         def fn(*tensors):
             # Re-insert the gradcheck-perturbed inputs into the argument structure.
             it = iter(tensors[: len(inputs)])
-            rebuilt = _replace_leaves(args_t, it)
+            rebuilt = _pytree.tree_map_only(torch.Tensor, lambda t: next(it) if t.requires_grad else t, args_t)
             return tuple(o for o in flat_tensors(module(*rebuilt, **kwargs_t)) if o.is_floating_point())
 
         torch.autograd.gradcheck(fn, tuple(inputs) + tuple(params), eps=1e-6, atol=1e-6, rtol=1e-5)
         report.checks.append("gradcheck")
     return report
 
-
-def _replace_leaves(obj, it):
-    if isinstance(obj, torch.Tensor):
-        return next(it) if obj.requires_grad else obj
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_replace_leaves(o, it) for o in obj)
-    return obj

@@ -125,7 +125,7 @@ def bilinear_pool(config, args, kwargs, weights):
     batch = a.shape[0]
     a = a.reshape(batch, -1, a.shape[-1])
     b = b.reshape(batch, -1, b.shape[-1])
-    z = np.stack([sum(np.outer(a[n, l], b[n, l]) for l in range(a.shape[1])) / a.shape[1] for n in range(batch)])
+    z = np.stack([sum(np.outer(a[n, i], b[n, i]) for i in range(a.shape[1])) / a.shape[1] for n in range(batch)])
     return _normalize(config, z.reshape(batch, -1))
 
 
@@ -199,7 +199,8 @@ def conv(config, args, kwargs, weights):
     else:
         pads = [(0, 0)] * rank
     xp = np.pad(xl, [(0, 0), *pads, (0, 0)])
-    out_sizes = [(n + lo + hi - (k - 1) * d - 1) // s + 1 for n, (lo, hi), k, s, d in zip(spatial, pads, ks, strides, dilation)]
+    out_sizes = [(n + lo + hi - (k - 1) * d - 1) // s + 1
+                 for n, (lo, hi), k, s, d in zip(spatial, pads, ks, strides, dilation)]
     cin_g = kernel.shape[-2]
     filters = kernel.shape[-1]
     f_g = filters // groups

@@ -1,4 +1,5 @@
-"""The registry of layer specs (PyTorch's OpInfo idea): configs, input makers, references.
+"""The registry of layer specs (PyTorch's OpInfo idea): configs, input makers, references, expected
+errors and known failures, in one place per layer.
 
 Each module in `equivalence_tests/specs/` defines ``SPECS: list[LayerSpec]``. Generic tests
 (`test_*.py`) consume every spec; adding a layer to the suite means adding a spec, not a test file.
@@ -6,6 +7,34 @@ Each module in `equivalence_tests/specs/` defines ``SPECS: list[LayerSpec]``. Ge
 A :class:`Sample` is one configuration plus the inputs to call it with. Inputs are described by shapes
 (filled from a seeded generator) or made by `make_inputs`. A spec has hand-picked `samples` and a
 `sampler(rng) -> Sample` for generated ones (fixed seeds in CI; ``TKL_FUZZ_EXAMPLES=N`` for long runs).
+
+How to add a layer
+------------------
+1. Implement it as ``torchkeras_layers.layers.<KerasName>`` (the spec finds both classes by that
+   name: ours in ``torchkeras_layers.layers``, the reference in ``keras.layers`` or ``tf_keras.layers``;
+   pass ``torch_class=`` / ``keras_class=`` only where a spec needs another class, see `layer_class`).
+2. Add a ``LayerSpec`` to the family's module in ``equivalence_tests/specs/`` (or a new module there
+   with its own ``SPECS`` list; every module of the package is collected):
+
+       from ..registry import BadInput, LayerSpec, Sample, ndim_error
+
+       REPEAT_VECTOR = LayerSpec(
+           name="RepeatVector",
+           samples=[Sample({"n": 3}, (2, 4)), Sample({"n": 1}, (5, 1))],   # (config, input shape)
+           sampler=_repeat_sample,                       # rng -> Sample, for the generated cases
+           bad_configs=[({"n": 0}, "zero")],             # (config, id): both frameworks must reject it
+           bad_inputs=[BadInput({"n": 2}, None, (2, 3, 4), error=ValueError,
+                                match=ndim_error("RepeatVector", 2, 3), id="rank-3")],
+       )
+       SPECS = [FLATTEN, PERMUTE, REPEAT_VECTOR, RESHAPE]    # specs/reshaping.py
+
+3. Run ``pytest equivalence_tests -k RepeatVector``: forward, gradients and state against Keras in
+   float32 and float64 (`test_equivalence.py`), weights both ways and configs (`test_weights.py`),
+   error parity (`test_errors.py`), compile/export/ONNX/autocast/state_dict/double
+   (`test_compile_export.py`).
+4. Where Keras is wrong or has no such layer, give the sample a numpy ``reference`` (and say why in a
+   comment); where one of our checks fails for a reason out of reach, add ``XFail(check, reason,
+   sample)`` to the spec's ``xfails`` (strict: a fix makes it fail until the entry is removed).
 """
 
 from __future__ import annotations
@@ -61,29 +90,72 @@ class Sample:
 
 @dataclass
 class BadInput:
-    """Inputs that must be rejected with ValueError/TypeError at the first forward (after build)."""
+    """Inputs that must be rejected at the first forward (after build), with `error` and a message
+    matching the regex `match` (it names the layer and what is wrong)."""
 
     config: dict
     build_shape: Any  # the shape the layer is first called (built) with; None = don't pre-build
     bad_inputs: Any  # shape(s) of the offending call, like Sample.inputs
+    error: type = ValueError
+    match: str = ""  # regex, searched in str(error); must name the layer
     call_kwargs: dict = field(default_factory=dict)
     keras_rejects: bool = True  # False only for documented deviations where Keras silently accepts
     id: str = ""
     reference: str = "keras"  # "tf_keras" for legacy arguments Keras 3 does not know
 
 
+def ndim_error(name: str, expected: int | str, found: int) -> str:
+    """The `match` regex of the InputSpec rank check every layer shares (expected: 3 or "min_ndim=2")."""
+    expected = expected if isinstance(expected, str) else f"ndim={expected}"
+    return rf"layer {name} \(.*expected {expected}, found ndim={found}"
+
+
+CHECKS = ("equivalence", "weights", "errors", "compile", "export", "onnx", "autocast", "state_dict", "double")
+
+
+@dataclass(frozen=True)
+class XFail:
+    """A known failure of one generic check on this spec: a strict xfail (a fix turns it into an XPASS
+    failure until the entry is removed). `sample`: a sample's label (for "errors": a bad config's id or
+    a BadInput's id), or None for every case of the check; "weights" runs per spec, so None there."""
+
+    check: str  # one of CHECKS
+    reason: str
+    sample: str | None = None
+
+    def __post_init__(self):
+        if self.check not in CHECKS:
+            raise ValueError(f"XFail: unknown check {self.check!r}; expected one of {CHECKS}")
+
+
+def layer_class(name: str, framework: str = "torchkeras_layers") -> type:
+    """The class a spec named `name` tests: ours (``torchkeras_layers.layers.<name>``) or the
+    reference's (``keras.layers.<name>``, ``tf_keras.layers.<name>``). Imported lazily, so importing
+    the registry stays cheap. The one place that maps a spec name to classes."""
+    if framework == "torchkeras_layers":
+        from torchkeras_layers import layers
+    elif framework == "keras":
+        from keras import layers
+    elif framework == "tf_keras":
+        from tf_keras import layers
+    else:
+        raise ValueError(f"layer_class: unknown framework {framework!r}; expected torchkeras_layers, keras or tf_keras")
+    return getattr(layers, name)
+
+
 @dataclass
 class LayerSpec:
     name: str  # the Keras class name, e.g. "Dense"
-    module: Callable[[], type]  # -> our class (lazy, so importing the registry is cheap)
     samples: list[Sample]
     sampler: Callable[[np.random.Generator], Sample] | None = None
-    keras_class: Callable[[], type] | None = None  # default: keras.layers.<name>
+    torch_class: Callable[[], type] | None = None  # override of layer_class(name); none needs one today
+    keras_class: Callable[[str], type] | None = None  # (reference) -> class; override of layer_class(name, reference)
     bad_configs: list[tuple[dict, str]] = field(default_factory=list)  # (config, why Keras rejects it)
     bad_inputs: list[BadInput] = field(default_factory=list)
     keras_build: Callable | None = None  # (keras_layer, args, kwargs) -> None, when a plain call can't build it
     keras_config: Callable[[dict, str], dict] | None = None  # (our config, reference) -> the reference's config
     from_config_kwargs: dict = field(default_factory=dict)  # extra from_config arguments for both (custom_objects)
+    xfails: list[XFail] = field(default_factory=list)
 
     def module_from_config(self, config: dict):
         return self.cls.from_config(config, **self.from_config_kwargs)
@@ -93,7 +165,7 @@ class LayerSpec:
 
     @property
     def cls(self) -> type:
-        return self.module()
+        return self.torch_class() if self.torch_class is not None else layer_class(self.name)
 
     @property
     def has_keras_reference(self) -> bool:
@@ -101,15 +173,23 @@ class LayerSpec:
         return any(isinstance(s.reference, str) for s in self.samples)
 
     def keras_cls(self, reference: str = "keras"):
-        if self.keras_class is not None:
-            return self.keras_class()
-        if reference == "tf_keras":
-            import tf_keras
+        return self.keras_class(reference) if self.keras_class is not None else layer_class(self.name, reference)
 
-            return getattr(tf_keras.layers, self.name)
-        import keras
+    def xfail_reason(self, check: str, sample_label: str | None = None) -> str | None:
+        """Why `check` is known to fail on this spec (for that sample), or None."""
+        if check not in CHECKS:
+            raise ValueError(f"xfail_reason: unknown check {check!r}; expected one of {CHECKS}")
+        for xfail in self.xfails:
+            if xfail.check == check and xfail.sample in (None, sample_label):
+                return xfail.reason
+        return None
 
-        return getattr(keras.layers, self.name)
+    def marks(self, check: str, sample_label: str | None = None) -> list:
+        """pytest marks for one parametrized case of a generic check: a strict xfail where known."""
+        import pytest
+
+        reason = self.xfail_reason(check, sample_label)
+        return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
 
     def generated_samples(self, count: int = FUZZ_EXAMPLES, seed: int = FUZZ_SEED) -> list[Sample]:
         if self.sampler is None:
@@ -120,9 +200,6 @@ class LayerSpec:
             sample.id = sample.id or f"fuzz{seed}-{i}"
             out.append(sample)
         return out
-
-    def all_samples(self) -> list[Sample]:
-        return list(self.samples) + self.generated_samples()
 
 
 def _stable_hash(text: str) -> int:
@@ -143,10 +220,11 @@ def all_specs() -> list[LayerSpec]:
     return found
 
 
-def spec_params(kind: str = "samples"):
-    """(spec, sample, dtype) as pytest params with readable ids: hand-picked samples in each of their
-    dtypes, generated ones in their first dtype. A sample limited to float32 (TensorFlow has no float64
-    kernel for it) simply has no float64 param — nothing is skipped at run time."""
+def spec_params(kind: str = "samples", check: str = "equivalence"):
+    """(spec, sample, dtype) as pytest params with readable ids and the spec's xfail marks for `check`:
+    hand-picked samples in each of their dtypes, generated ones in their first dtype. A sample limited
+    to float32 (TensorFlow has no float64 kernel for it) simply has no float64 param — nothing is
+    skipped at run time."""
     import pytest
 
     params = []
@@ -155,5 +233,6 @@ def spec_params(kind: str = "samples"):
         for i, sample in enumerate(samples):
             dtypes = sample.dtypes if kind == "samples" else sample.dtypes[:1]
             for dtype in dtypes:
-                params.append(pytest.param(spec, sample, dtype, id=f"{dtype}-{spec.name}-{i}-{sample.label()}"))
+                params.append(pytest.param(spec, sample, dtype, id=f"{dtype}-{spec.name}-{i}-{sample.label()}",
+                                           marks=spec.marks(check, sample.label())))
     return params

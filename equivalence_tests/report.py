@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import traceback
 
 from .harness import Report, run_sample
 from .registry import FUZZ_EXAMPLES, all_specs
@@ -57,7 +56,8 @@ def main(argv=None) -> int:
         f"Equivalence against Keras 3.15 / tf_keras 2.21 / numpy ({FUZZ_EXAMPLES} generated configurations per layer; "
         "max abs errors in float32)",
         "",
-        "| layer | reference | configs | runs (f32+f64) | equal | max abs err fwd | grad (vs reference; gradcheck: float64 finite differences) | state |",
+        "| layer | reference | configs | runs (f32+f64) | equal | max abs err fwd "
+        "| grad (vs reference; gradcheck: float64 finite differences) | state |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -67,7 +67,8 @@ def main(argv=None) -> int:
                      f"{r['equal']}/{r['runs']} | {r['forward']:.1e} | {' + '.join(grad) or '-'} | {r['state']:.1e} |")
     failures = [(r["layer"], f) for r in rows for f in r["failures"]]
     lines.append("")
-    lines.append(f"{sum(r['equal'] for r in rows)} passed, {len(failures)} failed ({time.perf_counter() - start:.0f} s)")
+    passed = sum(r["equal"] for r in rows)
+    lines.append(f"{passed} passed, {len(failures)} failed ({time.perf_counter() - start:.0f} s)")
     text = "\n".join(lines)
     print(text)
     for layer, failure in failures:

@@ -21,8 +21,9 @@ running it give the same numbers:
 * ``state_dict`` through ``torch.save``/``torch.load`` into a freshly built module: identical outputs.
 * ``module.double()`` equals a module built with ``dtype="float64"`` and the same weights.
 
-Known failures are listed in ``KNOWN_FAILURES`` below as strict xfails: a fix turns them into
-XPASS failures until the entry is removed. Nothing is skipped.
+Known failures live on the spec (``LayerSpec.xfails``, checks "compile", "export", "onnx",
+"autocast", "state_dict", "double") as strict xfails: a fix turns them into XPASS failures until the
+entry is removed. Nothing is skipped.
 """
 
 from __future__ import annotations
@@ -45,14 +46,6 @@ from .tolerances import FORWARD, GRADIENT, STATE, assert_close
 SAMPLES_PER_SPEC = 2
 COMPILE_BACKEND = "aot_eager"
 
-# (check, spec name, sample id or None for every sample) -> why it fails. Checks: "compile", "export",
-# "onnx", "autocast", "state_dict", "double".
-KNOWN_FAILURES: dict[tuple[str, str, str | None], str] = {
-    # None today. (AdaptiveAveragePooling3D's ONNX export was one until the pooling layers decomposed
-    # aten._adaptive_avg_pool3d at export time, 0321b2e.)
-}
-
-
 def _samples():
     for spec in all_specs():
         picked = [s for s in spec.samples if "float32" in s.dtypes][:SAMPLES_PER_SPEC]
@@ -63,9 +56,8 @@ def _samples():
 def _params(check: str):
     params = []
     for spec, index, sample in _samples():
-        reason = KNOWN_FAILURES.get((check, spec.name, sample.label())) or KNOWN_FAILURES.get((check, spec.name, None))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        params.append(pytest.param(spec, sample, id=f"{spec.name}-{index}-{sample.label()}", marks=marks))
+        params.append(pytest.param(spec, sample, id=f"{spec.name}-{index}-{sample.label()}",
+                                   marks=spec.marks(check, sample.label())))
     return params
 
 
@@ -133,30 +125,18 @@ def _gradients(module, outputs, args_t, cotangents):
 
 def _bigger_batch(obj):
     """Batch 2B+1: the rows, the rows reversed, and the first row again (other positions, other size)."""
-    if isinstance(obj, np.ndarray) and obj.ndim:
-        return np.concatenate([obj, obj[::-1], obj[:1]])
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_bigger_batch(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _bigger_batch(v) for k, v in obj.items()}
-    return obj
+    return _pytree.tree_map_only(np.ndarray, lambda a: np.concatenate([a, a[::-1], a[:1]]) if a.ndim else a, obj)
 
 
 def _dynamic_batch(module, args_t, kwargs_t):
     """`dynamic_shapes` for torch.export: axis 0 of every tensor argument is the batch dimension."""
     batch = torch.export.Dim("batch")
 
-    def spec_of(obj):
-        if isinstance(obj, torch.Tensor):
-            return {0: batch} if obj.dim() else None
-        if isinstance(obj, (list, tuple)):
-            return type(obj)(spec_of(o) for o in obj)
-        if isinstance(obj, dict):
-            return {k: spec_of(v) for k, v in obj.items()}
-        return None
+    def spec_of(leaf):
+        return {0: batch} if isinstance(leaf, torch.Tensor) and leaf.dim() else None
 
     bound = inspect.signature(module.forward).bind(*args_t, **kwargs_t)
-    return {name: spec_of(value) for name, value in bound.arguments.items()}
+    return {name: _pytree.tree_map(spec_of, value) for name, value in bound.arguments.items()}
 
 
 @functools.lru_cache(maxsize=None)
@@ -217,9 +197,11 @@ def test_compile_fullgraph(spec, sample):
             for i, (g, r) in enumerate(zip(grads, grads_ref)):
                 assert (g is None) == (r is None), f"{spec.name} compiled gradient #{i}: connectivity differs"
                 if r is not None:
-                    assert_close(_numpy(g), _numpy(r), GRADIENT["float32"], f"{spec.name} compiled gradient #{i} (call {step})")
+                    assert_close(_numpy(g), _numpy(r), GRADIENT["float32"],
+                                 f"{spec.name} compiled gradient #{i} (call {step})")
     _assert_state(compiled_copy, eager, STATE["float32"], f"{spec.name} compiled state")
-    assert counter.frame_count == 1, f"{spec.name}: compiled {counter.frame_count} graphs for two identical calls (recompilation)"
+    assert counter.frame_count == 1, \
+        f"{spec.name}: compiled {counter.frame_count} graphs for two identical calls (recompilation)"
 
 
 def _export(spec, sample, module, args, kwargs):
@@ -227,7 +209,8 @@ def _export(spec, sample, module, args, kwargs):
     args_t, kwargs_t = _torch_call(sample, _bigger_batch(args), _bigger_batch(kwargs))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return torch.export.export(module, tuple(args_t), kwargs_t, dynamic_shapes=_dynamic_batch(module, args_t, kwargs_t))
+        dynamic_shapes = _dynamic_batch(module, args_t, kwargs_t)
+        return torch.export.export(module, tuple(args_t), kwargs_t, dynamic_shapes=dynamic_shapes)
 
 
 @pytest.mark.parametrize("spec,sample", _params("export"))
@@ -301,7 +284,8 @@ def test_double(spec, sample):
     module, _, _ = _setup(spec, sample)
     doubled = copy.deepcopy(module).double()
     for key, value in doubled.state_dict().items():
-        assert not value.is_floating_point() or value.dtype == torch.float64, f"{spec.name}.double(): `{key}` is {value.dtype}"
+        assert not value.is_floating_point() or value.dtype == torch.float64, \
+            f"{spec.name}.double(): `{key}` is {value.dtype}"
     native, args, kwargs = _setup(spec, sample, dtype="float64")
     native.set_weights(module.get_weights())
     ref = _run(native, *_torch_call(sample, args, kwargs))

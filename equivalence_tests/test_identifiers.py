@@ -70,7 +70,8 @@ def test_regularizer_value_matches_keras(identifier):
     ours = regularizers.get(identifier)
     theirs = keras.regularizers.get(identifier)
     # A backend tensor, not numpy: Keras' numpy branch of `normalize` mis-broadcasts for axis=0.
-    assert_close(ours(torch.from_numpy(x)).numpy(), np.asarray(theirs(keras.ops.convert_to_tensor(x))), FORWARD["float32"], f"regularizer {identifier}")
+    expected = np.asarray(theirs(keras.ops.convert_to_tensor(x)))
+    assert_close(ours(torch.from_numpy(x)).numpy(), expected, FORWARD["float32"], f"regularizer {identifier}")
     assert ours.serialize()["class_name"] == keras.regularizers.serialize(theirs)["class_name"]
 
 
@@ -96,7 +97,8 @@ def test_constraint_value_matches_keras(identifier):
     assert constraints.get(identifier).serialize() == keras.constraints.serialize(keras.constraints.get(identifier))
 
 
-@pytest.mark.parametrize("kind,module", [("initializer", initializers), ("regularizer", regularizers), ("constraint", constraints)])
+@pytest.mark.parametrize("kind,module",
+                         [("initializer", initializers), ("regularizer", regularizers), ("constraint", constraints)])
 def test_unknown_identifier_is_a_clear_error(kind, module):
     with pytest.raises(ValueError, match=kind):
         module.get("definitely_not_a_name")

@@ -43,7 +43,7 @@ def test_invalid_arguments_rejected_like_keras(kwargs):
 
     with pytest.raises((ValueError, TypeError), match="InputLayer"):
         tkl.Input(**kwargs)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - any rejection: Keras raises ValueError, TypeError or TF errors
         keras.Input(**kwargs)
 
 
@@ -58,7 +58,7 @@ def test_validation_matches_keras_model(shape, data_shape):
     inp = keras.Input(shape)
     model = keras.Model(inp, inp)
     data = np.zeros(data_shape, np.float32)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - any rejection: Keras raises ValueError, TypeError or TF errors
         model(data)
     with pytest.raises(ValueError, match="InputLayer"):
         tkl.Input(shape)(torch.from_numpy(data))

@@ -8,20 +8,26 @@ both directions and agree on random inputs to the suite's float32 tolerances (fo
 
 import copy
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 import torch
 
+import torchkeras_layers as tkl
+from torchkeras_layers import optimizers as tkl_optimizers
+from torchkeras_layers.losses import sparse_categorical_crossentropy
+from torchkeras_layers.testing import assert_equivalent
+
 from .harness import as_numpy
-from .tolerances import (FORWARD, GRADIENT, STATE, TRAJECTORY_LOSS_ATOL_PER_STEP, TRAJECTORY_WEIGHT_ATOL_PER_STEP,
-                         assert_close)
-
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-import torchkeras_layers as tkl  # noqa: E402
-from torchkeras_layers import optimizers as tkl_optimizers  # noqa: E402
-from torchkeras_layers.testing import assert_equivalent  # noqa: E402
+from .tolerances import (
+    FORWARD,
+    GRADIENT,
+    STATE,
+    TRAJECTORY_LOSS_ATOL_PER_STEP,
+    TRAJECTORY_WEIGHT_ATOL_PER_STEP,
+    assert_close,
+)
 
 L = keras.layers
 F32 = dict(rtol=FORWARD["float32"]["rtol"], atol=FORWARD["float32"]["atol"],
@@ -91,7 +97,7 @@ def test_acceptance_keras_to_torch(name):
     _assert_same_weights(module, keras_model)  # whole-model Keras weight order
     x = _inputs(shape)
     report = assert_equivalent(keras_model, module, x, gradients=True, **F32)
-    assert len(report.nodes) == len([l for l in keras_model.layers if not isinstance(l, L.InputLayer)])
+    assert len(report.nodes) == len([layer for layer in keras_model.layers if not isinstance(layer, L.InputLayer)])
     # training mode: batch statistics, moving-statistics update, gradients, then the updated state
     assert_equivalent(keras_model, module, _inputs(shape, 1), training=True, gradients=True, **F32)
     for a, b in zip(module.get_weights(), keras_model.get_weights()):
@@ -336,13 +342,6 @@ TRAJECTORY_STEPS = 20
 # with epsilon=1e-8 misses these bounds by 25x-30x (weights off by 5e-4 - 7e-4).
 
 
-def sparse_categorical_crossentropy(probabilities, labels):
-    """Keras' SparseCategoricalCrossentropy(from_logits=False), mean over the batch: -log p[label],
-    p clipped to [1e-7, 1 - 1e-7]. (Keras' TF backend takes the softmax's logits when it can; the two
-    agree to float32 rounding while p > 1e-7, which holds throughout this test.)"""
-    picked = probabilities.clamp(1e-7, 1 - 1e-7).gather(1, labels[:, None])
-    return -torch.log(picked).mean()
-
 
 def test_training_trajectory_parity():
     keras_model = cifar_cnn()
@@ -365,7 +364,8 @@ def test_training_trajectory_parity():
     ours_losses = []
     module.train()
     for x, y in batches:
-        loss = sparse_categorical_crossentropy(module(torch.from_numpy(x), training=True), torch.from_numpy(y))
+        # Keras' SparseCategoricalCrossentropy (from_logits=False): the per-sample loss, mean over the batch.
+        loss = sparse_categorical_crossentropy(module(torch.from_numpy(x), training=True), torch.from_numpy(y)).mean()
         ours_opt.zero_grad()
         loss.backward()
         ours_opt.step()

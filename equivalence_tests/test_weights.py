@@ -6,7 +6,17 @@ import pytest
 
 import torchkeras_layers as tkl
 
-from .harness import build_keras, build_module, make_call, reference_config, run_sample, to_torch, to_tf, flat_tensors, as_numpy
+from .harness import (
+    as_numpy,
+    build_keras,
+    build_module,
+    flat_tensors,
+    make_call,
+    reference_config,
+    run_sample,
+    to_tf,
+    to_torch,
+)
 from .registry import all_specs
 from .tolerances import FORWARD, assert_close
 
@@ -18,7 +28,8 @@ def _first_keras_sample(spec):
     return None
 
 
-KERAS_SPECS = [pytest.param(s, id=s.name) for s in all_specs() if _first_keras_sample(s) is not None]
+KERAS_SPECS = [pytest.param(s, id=s.name, marks=s.marks("weights"))
+               for s in all_specs() if _first_keras_sample(s) is not None]
 
 
 @pytest.mark.parametrize("spec", KERAS_SPECS)
@@ -36,7 +47,8 @@ def test_config_round_trip(spec):
         module = build_module(spec, sample, "float32", args, kwargs)
         config = module.get_config()
         keras_layer = spec.keras_from_config(reference_config(spec, module, "keras"))
-        assert _normalized(keras_layer.get_config()) == _normalized(config), f"{spec.name}: Keras rebuilds a different config"
+        assert _normalized(keras_layer.get_config()) == _normalized(config), \
+            f"{spec.name}: Keras rebuilds a different config"
         again = spec.module_from_config(keras_layer.get_config())
         assert _normalized(again.get_config()) == _normalized(config)
 

@@ -10,11 +10,13 @@ import torch
 
 import torchkeras_layers as tkl
 
+
 @pytest.mark.parametrize("factory,shape", [
     (lambda: tkl.Conv2D(4, 3, padding="same"), (2, 7, 7, 3)),  # k=3, s=1: symmetric (1, 1)
     (lambda: tkl.Conv2D(6, 3, strides=2, groups=3), (2, 7, 7, 3)),
     (lambda: tkl.Conv1D(4, 3), (2, 9, 3)),
-    (lambda: tkl.Conv3D(4, 3, padding="same"), (2, 6, 6, 6, 8)),  # (tiny 3-D inputs take torch's slow_conv3d, which copies)
+    # (tiny 3-D inputs take torch's slow_conv3d, which copies)
+    (lambda: tkl.Conv3D(4, 3, padding="same"), (2, 6, 6, 6, 8)),
     (lambda: tkl.MaxPooling2D(3, 2, padding="same"), (2, 7, 7, 3)),  # n=7: symmetric (1, 1)
     (lambda: tkl.AveragePooling1D(3, 1, padding="same"), (2, 9, 3)),
     (lambda: tkl.AdaptiveAveragePooling2D(3), (2, 7, 8, 3)),
@@ -77,17 +79,42 @@ def test_global_average_pooling_fully_masked_row_is_zero_with_finite_gradient():
     assert torch.isfinite(x.grad).all()
 
 
-def test_lp_pooling_all_zero_window_after_relu_has_finite_gradient():
-    x = torch.randn(1, 6, 6, 2).clamp_max(0).requires_grad_(True)  # all zeros after a ReLU-like clamp
-    y = tkl.LPPooling2D(2)(torch.relu(x))
-    y.sum().backward()
-    assert torch.equal(y, torch.zeros_like(y)) and torch.isfinite(x.grad).all()
+@pytest.mark.parametrize("norm_type", [2, 3, 2.5])
+def test_lp_pooling_gradient_is_the_analytic_one_and_zero_on_all_zero_windows(norm_type):
+    """d/dx_i (sum_W |x|^p)^(1/p) = sign(x_i) |x_i|^(p-1) s^(1/p-1) in numpy, with one all-zero window
+    (common after a ReLU) whose gradient is 0 (torch's LPPool gives NaN there)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 6, 6, 2))
+    x[0, :2, :2, :] = 0.0  # the first 2x2 window of batch 0, every channel
+    x[1, 2, 2, 0] = 0.0  # a zero inside a non-zero window
+    x_t = torch.tensor(x, requires_grad=True)
+    y = tkl.LPPooling2D(norm_type, 2, dtype="float64")(x_t)
+    cotangent = rng.standard_normal(tuple(y.shape))
+    (y * torch.from_numpy(cotangent)).sum().backward()
+
+    windows = x.reshape(2, 3, 2, 3, 2, 2)  # (batch, row, dy, col, dx, channel): 2x2 windows, stride 2
+    sums = (np.abs(windows) ** norm_type).sum(axis=(2, 4), keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        derivative = np.sign(windows) * np.abs(windows) ** (norm_type - 1) * sums ** (1 / norm_type - 1)
+        local = np.where(sums > 0, derivative, 0.0)
+    expected = (local * cotangent[:, :, None, :, None, :]).reshape(x.shape)
+    np.testing.assert_allclose(x_t.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
+    assert np.all(x_t.grad.numpy()[0, :2, :2] == 0.0)
+
+
+@pytest.mark.parametrize("norm_type", [1, 2, 3, 2.5])
+def test_lp_pooling_gradcheck_float64_away_from_zero(norm_type):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0.5, 2.0, (2, 7, 6, 2)) * rng.choice([-1.0, 1.0], (2, 7, 6, 2))  # |x| >= 0.5: |x|^p smooth
+    layer = tkl.LPPooling2D(norm_type, 3, strides=2, padding="same", dtype="float64")
+    assert torch.autograd.gradcheck(layer, (torch.tensor(x, requires_grad=True),))
 
 
 def test_aliases_are_the_keras_classes():
     layers = tkl.layers
     assert layers.MaxPool2D is layers.MaxPooling2D and layers.AvgPool3D is layers.AveragePooling3D
-    assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D and layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
+    assert layers.GlobalMaxPool1D is layers.GlobalMaxPooling1D
+    assert layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
     assert layers.Convolution2D is layers.Conv2D
 
 

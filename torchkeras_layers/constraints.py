@@ -12,7 +12,7 @@ from ._serialization import KerasObject, registry, resolve, serialize as _serial
 
 __all__ = ["Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "get", "serialize"]
 
-_EPSILON = 1e-7  # keras.backend.epsilon()
+from .config import EPSILON as _EPSILON  # noqa: E402 (keras.backend.epsilon())
 
 
 def _axes(axis):

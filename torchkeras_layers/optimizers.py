@@ -39,6 +39,8 @@ import math
 
 import torch
 
+from .config import EPSILON
+
 __all__ = ["KerasAdam", "KerasSGD", "KerasRMSprop", "KerasAdagrad", "keras_adam", "keras_adamw", "keras_sgd",
            "keras_rmsprop", "keras_adagrad"]
 
@@ -116,7 +118,7 @@ class KerasAdam(_KerasOptimizer, torch.optim.Adam):
 
     _keras_name = "Adam"
 
-    def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+    def __init__(self, params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=EPSILON, amsgrad=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, **torch_kwargs):
         _check_positive("epsilon", self._keras_name, epsilon)
         super().__init__(params, lr=learning_rate, betas=(beta_1, beta_2), eps=epsilon, amsgrad=amsgrad,
@@ -152,7 +154,7 @@ class KerasRMSprop(_KerasOptimizer, torch.optim.Optimizer):
 
     _keras_name = "RMSprop"
 
-    def __init__(self, params, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+    def __init__(self, params, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=EPSILON, centered=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
         _check_positive("epsilon", self._keras_name, epsilon)
         _check_positive("learning_rate", self._keras_name, learning_rate)
@@ -199,7 +201,7 @@ class KerasAdagrad(_KerasOptimizer, torch.optim.Optimizer):
 
     _keras_name = "Adagrad"
 
-    def __init__(self, params, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+    def __init__(self, params, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=EPSILON,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None):
         _check_positive("epsilon", self._keras_name, epsilon)
         _check_positive("learning_rate", self._keras_name, learning_rate)
@@ -221,14 +223,14 @@ class KerasAdagrad(_KerasOptimizer, torch.optim.Optimizer):
                 p.sub_((group["lr"] * p.grad) / (accumulator + group["epsilon"]).sqrt())
 
 
-def keras_adam(params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+def keras_adam(params, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=EPSILON, amsgrad=False,
                weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, **torch_kwargs) -> KerasAdam:
     """`keras.optimizers.Adam` (same defaults and update) for torch parameters."""
     return KerasAdam(params, learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm, clipvalue,
                      global_clipnorm, **torch_kwargs)
 
 
-def keras_adamw(params, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+def keras_adamw(params, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=EPSILON,
                 amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, **torch_kwargs) -> KerasAdam:
     """`keras.optimizers.AdamW`: Adam with decoupled weight decay (default 0.004)."""
     opt = KerasAdam(params, learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm, clipvalue,
@@ -244,14 +246,14 @@ def keras_sgd(params, learning_rate=0.01, momentum=0.0, nesterov=False, weight_d
                     **torch_kwargs)
 
 
-def keras_rmsprop(params, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+def keras_rmsprop(params, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=EPSILON, centered=False,
                   weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None) -> KerasRMSprop:
     """`keras.optimizers.RMSprop` (Keras' update: epsilon inside the square root)."""
     return KerasRMSprop(params, learning_rate, rho, momentum, epsilon, centered, weight_decay, clipnorm, clipvalue,
                         global_clipnorm)
 
 
-def keras_adagrad(params, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None,
+def keras_adagrad(params, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=EPSILON, weight_decay=None,
                   clipnorm=None, clipvalue=None, global_clipnorm=None) -> KerasAdagrad:
     """`keras.optimizers.Adagrad` (Keras' update: epsilon inside the square root)."""
     return KerasAdagrad(params, learning_rate, initial_accumulator_value, epsilon, weight_decay, clipnorm,

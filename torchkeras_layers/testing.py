@@ -16,8 +16,8 @@ For `tkl.Sequential` / `tkl.Model` both graphs are run once, recording every lay
       ... 1 later node(s) also differ
 
 A node passes when |ours - keras| <= atol * max(1, max|keras|) + rtol * |keras| elementwise (the
-suite's criterion, equivalence_tests/tolerances.py); the defaults below are the suite's float32 and
-float64 forward/gradient tolerances.
+suite's criterion and table, `torchkeras_layers._tolerances`); the defaults are the suite's forward and
+gradient tolerances for the inputs' dtype.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from torch.utils import _pytree
+
+from ._tolerances import FORWARD, GRADIENT, compare_arrays
 
 __all__ = ["assert_equivalent", "EquivalenceReport", "NodeDiff", "compare_arrays", "REFERENCE_ENVIRONMENT",
            "use_reference_environment"]
@@ -45,15 +48,6 @@ def use_reference_environment() -> None:
     """Set `REFERENCE_ENVIRONMENT` (where not set already); call before TensorFlow is imported."""
     for key, value in REFERENCE_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
-
-# Mirrors equivalence_tests/tolerances.py (FORWARD / GRADIENT), which the package cannot import.
-DEFAULT_TOLERANCES = {
-    "float32": {"forward": (1e-5, 1e-5), "gradient": (5e-5, 5e-5)},
-    "float64": {"forward": (1e-8, 1e-8), "gradient": (1e-8, 1e-8)},
-    "float16": {"forward": (5e-3, 5e-3), "gradient": (5e-3, 5e-3)},
-    "bfloat16": {"forward": (3e-2, 3e-2), "gradient": (3e-2, 3e-2)},
-}
-
 
 @dataclass
 class NodeDiff:
@@ -102,25 +96,6 @@ class EquivalenceReport:
         return "\n".join(parts)
 
 
-def compare_arrays(ours, ref, rtol: float, atol: float) -> tuple[float, float]:
-    """(max |diff|, max ratio to the allowed error); NaN on one side only is an infinite ratio."""
-    ours = np.asarray(ours, dtype=np.float64)
-    ref = np.asarray(ref, dtype=np.float64)
-    if ours.shape != ref.shape:
-        return float("inf"), float("inf")
-    if ref.size == 0:
-        return 0.0, 0.0
-    both_nan = np.isnan(ours) & np.isnan(ref)
-    finite = np.isfinite(ref)
-    scale = max(1.0, float(np.max(np.abs(ref[finite]))) if finite.any() else 1.0)
-    diff = np.abs(ours - ref)
-    ratio = np.where(both_nan, 0.0, diff / (atol * scale + rtol * np.abs(ref)))
-    ratio = np.where(np.isnan(ratio), np.inf, ratio)
-    same_inf = np.isinf(ours) & np.isinf(ref) & (np.sign(ours) == np.sign(ref))
-    ratio = np.where(same_inf, 0.0, ratio)
-    return float(np.nanmax(np.where(both_nan | same_inf, 0.0, diff))), float(ratio.max())
-
-
 # ---------------------------------------------------------------------------- main entry point
 def assert_equivalent(keras_model, torch_module, inputs, *, training: bool = False, mask=None,
                       gradients: bool = False, rtol: float | None = None, atol: float | None = None,
@@ -138,11 +113,12 @@ def assert_equivalent(keras_model, torch_module, inputs, *, training: bool = Fal
     import tensorflow as tf
 
     dtype = _dtype_name(inputs)
-    tol = DEFAULT_TOLERANCES.get(dtype, DEFAULT_TOLERANCES["float32"])
-    rtol = tol["forward"][0] if rtol is None else rtol
-    atol = tol["forward"][1] if atol is None else atol
-    grad_rtol = tol["gradient"][0] if grad_rtol is None else grad_rtol
-    grad_atol = tol["gradient"][1] if grad_atol is None else grad_atol
+    forward = FORWARD.get(dtype, FORWARD["float32"])
+    gradient = GRADIENT.get(dtype, forward)  # half precisions: one output rounding dominates both
+    rtol = forward["rtol"] if rtol is None else rtol
+    atol = forward["atol"] if atol is None else atol
+    grad_rtol = gradient["rtol"] if grad_rtol is None else grad_rtol
+    grad_atol = gradient["atol"] if grad_atol is None else grad_atol
 
     report = EquivalenceReport()
     # --- Keras: one call that also returns every layer call's output.
@@ -190,9 +166,7 @@ def assert_equivalent(keras_model, torch_module, inputs, *, training: bool = Fal
             continue
         for i, (a, b) in enumerate(zip(_flat(value), _flat(keras_nodes[key]))):
             a_np, b_np = _np(a), np.asarray(b)
-            diff, ratio = compare_arrays(a_np, b_np, rtol, atol)
-            if a_np.shape != b_np.shape:
-                diff = ratio = float("inf")
+            diff, ratio = compare_arrays(a_np, b_np, rtol, atol)  # (inf, inf) where the shapes differ
             name = key if len(_flat(value)) == 1 else f"{key}#{i}"
             report.nodes.append(NodeDiff(name, classes.get(key.split("[")[0], "?"), tuple(b_np.shape), diff, ratio))
     if len(ours_flat) != len(keras_flat):
@@ -246,9 +220,10 @@ def _compare_gradients(report, keras_model, torch_module, tape, keras_loss, tf_w
         diff, ratio = compare_arrays(ours, theirs, rtol, atol)
         report.gradients.append(NodeDiff(f"d/d(input {i})", "", tuple(theirs.shape), diff, ratio))
     if len(entries) != len(keras_weights):
-        raise AssertionError(f"assert_equivalent: ours has {len(entries)} trainable weights, Keras {len(keras_weights)} "
-                             f"(ours: {[p for p, _, _ in entries]}; Keras: {[w.path for w in keras_weights]})")
-    for (path, owner, info), g, w, k in zip(entries, grads[n:], keras_weights, keras_grads[n:]):
+        raise AssertionError(f"assert_equivalent: ours has {len(entries)} trainable weights, "
+                             f"Keras {len(keras_weights)} (ours: {[p for p, _, _ in entries]}; "
+                             f"Keras: {[w.path for w in keras_weights]})")
+    for (_, _, info), g, w, k in zip(entries, grads[n:], keras_weights, keras_grads[n:]):
         if g is not None and info.to_keras is not None:
             g = g.permute(*info.to_keras)
         ours = np.zeros(info.keras_shape) if g is None else _np(g)
@@ -296,21 +271,13 @@ def _dtype_name(inputs) -> str:
 
 
 def _map(value, fn):
-    if isinstance(value, dict):
-        return {k: _map(v, fn) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_map(v, fn) for v in value)
-    return fn(value)
+    return _pytree.tree_map(lambda leaf: None if leaf is None else fn(leaf), value)
 
 
 def _flat(value) -> list:
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        return [t for k in sorted(value) for t in _flat(value[k])]
-    if isinstance(value, (list, tuple)):
-        return [t for v in value for t in _flat(v)]
-    return [value]
+    """Leaves, None dropped. Dicts in insertion order: Keras and our models both keep their output
+    structure's order."""
+    return [leaf for leaf in _pytree.tree_leaves(value) if leaf is not None]
 
 
 def _np(t) -> np.ndarray:

@@ -3,7 +3,7 @@ metrics=["accuracy"])` and `model.fit(..., batch_size=32, shuffle=True)`, in PyT
 
 * the optimizer: `tkl.optimizers.keras_adam` (Keras' defaults, lr 1e-3 and epsilon 1e-7, and Keras'
   placement of epsilon);
-* :func:`sparse_categorical_crossentropy`: Keras' loss on probabilities (clip to [1e-7, 1 - 1e-7]);
+* `tkl.losses.sparse_categorical_crossentropy`: Keras' loss on probabilities (clip to [1e-7, 1 - 1e-7]);
 * :func:`fit` / :func:`evaluate`: shuffled mini-batches each epoch (last partial batch kept), per-epoch
   `loss`/`accuracy`/`val_loss`/`val_accuracy` like Keras' History, regularization losses added and
   constraints applied as Keras does.
@@ -16,20 +16,12 @@ import math
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 import torchkeras_layers as tkl
+from torchkeras_layers.losses import sparse_categorical_crossentropy
 
 from . import interrupt
-
-KERAS_EPSILON = 1e-7  # keras.config.epsilon()
-
-
-def sparse_categorical_crossentropy(probs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Keras' `sparse_categorical_crossentropy(target, probs)` per sample, for a softmax output:
-    `log(clip(probs, eps, 1 - eps))` taken as logits of a softmax cross-entropy (TensorFlow's path)."""
-    return F.cross_entropy(torch.log(probs.float().clamp(KERAS_EPSILON, 1.0 - KERAS_EPSILON)), target, reduction="none")
 
 
 def _autocast(device: torch.device, amp: bool):
@@ -46,7 +38,8 @@ def amp_dtype(device: torch.device) -> torch.dtype:
 
 
 @torch.no_grad()
-def evaluate(model, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024, amp: bool = False) -> tuple[float, float]:
+def evaluate(model, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024,
+             amp: bool = False) -> tuple[float, float]:
     """(mean loss, accuracy) over `x`, in inference mode (Keras' `evaluate`; the batch size only
     changes speed, not the result)."""
     model.eval()

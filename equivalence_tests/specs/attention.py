@@ -9,12 +9,6 @@ from .. import numpy_refs_attention as refs
 from ..registry import BadInput, LayerSpec, Sample
 
 
-def _mha():
-    from torchkeras_layers.layers import MultiHeadAttention
-
-    return MultiHeadAttention
-
-
 def _keras_honours_query_mask(layer):
     """Keras 3.15's `call()` overwrites an explicit `query_mask=` with the query tensor's implicit
     Keras mask (so the argument has no effect). Pass ours as that implicit mask, which is how a Keras
@@ -247,7 +241,6 @@ def _sample_3d(rng) -> Sample:
 
 MULTI_HEAD_ATTENTION = LayerSpec(
     name="MultiHeadAttention",
-    module=_mha,
     samples=SAMPLES,
     sampler=_sample,
     bad_configs=[
@@ -265,31 +258,43 @@ MULTI_HEAD_ATTENTION = LayerSpec(
     ],
     bad_inputs=[
         BadInput({"num_heads": 2, "key_dim": 2}, (2, 3, 4), (2, 3, 5), call_kwargs={"value": np.ones((2, 3, 4), np.float32)},
+                 match=r"MultiHeadAttention: argument `query` must have rank 3 and last dimension 4 .*; received \(2, 3, 5\)",
                  id="query-features-change-after-build"),
         BadInput({"num_heads": 2, "key_dim": 2}, None, (2, 3, 4),
                  call_kwargs={"value": np.ones((2, 5, 4), np.float32), "attention_mask": np.ones((2, 3, 4), bool)},
-                 id="attention_mask-not-broadcastable"),
+                 match=r"MultiHeadAttention: argument `attention_mask` must be broadcastable to the attention scores "
+                       r"\(2, 2, 3, 5\).*; received \(2, 3, 4\)", id="attention_mask-not-broadcastable"),
         BadInput({"num_heads": 2, "key_dim": 2}, None, (2, 3, 4),
                  call_kwargs={"value": np.ones((2, 5, 4), np.float32), "attention_mask": np.ones((5,), bool)},
+                 match=r"MultiHeadAttention: argument `attention_mask` must have between 2 and 4 dimensions.*; received \(5,\)",
                  id="attention_mask-1d"),
         BadInput({"num_heads": 2, "key_dim": 2}, None, (2, 3, 4),
                  call_kwargs={"value": np.ones((2, 5, 4), np.float32), "value_mask": np.ones((2, 4), bool)},
-                 id="value_mask-wrong-length"),
+                 match=r"MultiHeadAttention: argument `value_mask` must be broadcastable to the input's positions \(2, 5\); "
+                       r"received \(2, 4\)", id="value_mask-wrong-length"),
         BadInput({"num_heads": 2, "key_dim": 2}, None, (2, 3, 3, 4),
                  call_kwargs={"value": np.ones((2, 3, 3, 4), np.float32), "use_causal_mask": True},
+                 match=r"MultiHeadAttention: argument `use_causal_mask` needs a single attention axis; attention_axes=\(1, 2\)",
                  id="causal-with-joint-attention_axes-4d"),
         BadInput({"num_heads": 2, "key_dim": 2, "attention_axes": (1, 2)}, None, (2, 3, 3, 4),
                  call_kwargs={"value": np.ones((2, 3, 3, 4), np.float32), "use_causal_mask": True},
+                 match=r"MultiHeadAttention: argument `use_causal_mask` needs a single attention axis; attention_axes=\(1, 2\)",
                  id="causal-with-two-attention_axes"),
         BadInput({"num_heads": 2, "key_dim": 2, "sliding_window": 2}, None, (2, 3, 3, 4),
-                 call_kwargs={"value": np.ones((2, 3, 3, 4), np.float32)}, id="sliding_window-with-two-axes"),
+                 call_kwargs={"value": np.ones((2, 3, 3, 4), np.float32)},
+                 match=r"MultiHeadAttention: argument `sliding_window` needs a single attention axis; attention_axes=\(1, 2\)",
+                 id="sliding_window-with-two-axes"),
         BadInput({"num_heads": 2, "key_dim": 2}, None, (2, 3, 4),
-                 call_kwargs={"value": np.ones((2, 5, 4, 4), np.float32)}, id="value-rank-differs"),
+                 call_kwargs={"value": np.ones((2, 5, 4, 4), np.float32)},
+                 match=r"MultiHeadAttention: argument `value` must have the query's rank 3; received \(2, 5, 4, 4\)",
+                 id="value-rank-differs"),
         BadInput({"num_heads": 2, "key_dim": 2}, None, (2, 3, 4),
                  call_kwargs={"value": np.ones((2, 5, 4), np.float32), "key": np.ones((2, 4, 4), np.float32)},
+                 match=r"MultiHeadAttention: arguments `value` and `key`: all dimensions .* except the last one, must be equal",
                  id="key-length-differs-from-value"),
         BadInput({"num_heads": 2, "key_dim": 2}, None, (2, 5),
-                 call_kwargs={"value": np.ones((2, 5), np.float32)}, id="query-rank-2"),
+                 call_kwargs={"value": np.ones((2, 5), np.float32)},
+                 match=r"MultiHeadAttention: argument `query` must have rank >= 3.*; received \(2, 5\)", id="query-rank-2"),
     ],
 )
 

@@ -10,15 +10,6 @@ from .. import numpy_refs_pooling as refs
 from ..registry import BadInput, LayerSpec, Sample
 
 
-def _cls(name):
-    def load():
-        from torchkeras_layers import layers
-
-        return getattr(layers, name)
-
-    return load
-
-
 def _randomize_lora_b(layer):
     """Keras starts lora_kernel_b at zeros, which would hide the LoRA term; give it values (they reach
     our module in the keras->ours direction, and make the delta non-zero there)."""
@@ -47,6 +38,18 @@ def _keras_bias_bug(config, input_shape) -> bool:
     else:
         out = (n - (k - 1) * d - 1) // s + 1
     return out == config["filters"]
+
+
+def _conv_rank_error(name, rank):
+    return rf"{name} \(.*expected an input of rank {rank} \(batch, spatial..., channels\)"
+
+
+def _groups_error(name):
+    return rf"{name} \(.*argument `groups` \(2\) must evenly divide the number of input channels; .* with 3 channels"
+
+
+def _too_small_error(name, kernel, dilation):
+    return rf"{name} \(.*too small for `kernel_size`={kernel} with `dilation_rate`={dilation} and padding='valid'"
 
 
 def _shape(batch, spatial, channels, data_format):
@@ -86,7 +89,6 @@ def _conv_sampler(rank):
 
 CONV2D = LayerSpec(
     name="Conv2D",
-    module=_cls("Conv2D"),
     samples=[
         Sample({"filters": 4, "kernel_size": 3}, (2, 7, 7, 3), id="valid-3x3"),
         Sample({"filters": 4, "kernel_size": 2, "padding": "same"}, (2, 6, 5, 3), id="same-even-kernel(0,1)"),
@@ -130,18 +132,21 @@ CONV2D = LayerSpec(
         ({"filters": 2, "kernel_size": 3, "not_an_argument": 1}, "unknown-kwarg"),
     ],
     bad_inputs=[
-        BadInput({"filters": 2, "kernel_size": 3}, None, (2, 7, 3), id="rank-3"),
-        BadInput({"filters": 2, "kernel_size": 3}, None, (2, 2, 3, 5, 3), id="rank-5"),
-        BadInput({"filters": 2, "kernel_size": 3, "groups": 2}, None, (2, 6, 6, 3), id="groups-not-dividing-channels"),
-        BadInput({"filters": 2, "kernel_size": 3}, (2, 6, 6, 3), (2, 6, 6, 4), id="channels-change-after-build"),
-        BadInput({"filters": 2, "kernel_size": 3}, None, (2, 2, 6, 3), id="input-smaller-than-kernel"),
-        BadInput({"filters": 2, "kernel_size": 3, "dilation_rate": 3}, None, (2, 6, 6, 3), id="input-smaller-than-dilated-kernel"),
+        BadInput({"filters": 2, "kernel_size": 3}, None, (2, 7, 3), match=_conv_rank_error("Conv2D", 4), id="rank-3"),
+        BadInput({"filters": 2, "kernel_size": 3}, None, (2, 2, 3, 5, 3), match=_conv_rank_error("Conv2D", 4), id="rank-5"),
+        BadInput({"filters": 2, "kernel_size": 3, "groups": 2}, None, (2, 6, 6, 3), match=_groups_error("Conv2D"),
+                 id="groups-not-dividing-channels"),
+        BadInput({"filters": 2, "kernel_size": 3}, (2, 6, 6, 3), (2, 6, 6, 4),
+                 match=r"layer Conv2D \(.*expected axis -1 of input shape to have value 3, found 4", id="channels-change-after-build"),
+        BadInput({"filters": 2, "kernel_size": 3}, None, (2, 2, 6, 3), match=_too_small_error("Conv2D", r"\(3, 3\)", r"\(1, 1\)"),
+                 id="input-smaller-than-kernel"),
+        BadInput({"filters": 2, "kernel_size": 3, "dilation_rate": 3}, None, (2, 6, 6, 3),
+                 match=_too_small_error("Conv2D", r"\(3, 3\)", r"\(3, 3\)"), id="input-smaller-than-dilated-kernel"),
     ],
 )
 
 CONV1D = LayerSpec(
     name="Conv1D",
-    module=_cls("Conv1D"),
     samples=[
         Sample({"filters": 4, "kernel_size": 3}, (2, 9, 3), id="valid"),
         Sample({"filters": 3, "kernel_size": 4, "strides": 2, "padding": "same"}, (2, 7, 2), id="same-k4-s2-n7(1,2)"),
@@ -166,15 +171,16 @@ CONV1D = LayerSpec(
         ({"filters": 3, "kernel_size": 2, "groups": 2}, "filters-not-divisible-by-groups"),
     ],
     bad_inputs=[
-        BadInput({"filters": 2, "kernel_size": 3}, None, (2, 7, 7, 3), id="rank-4"),
-        BadInput({"filters": 2, "kernel_size": 3, "groups": 2}, None, (2, 7, 3), id="groups-not-dividing-channels"),
-        BadInput({"filters": 2, "kernel_size": 4}, None, (2, 3, 3), id="input-smaller-than-kernel"),
+        BadInput({"filters": 2, "kernel_size": 3}, None, (2, 7, 7, 3), match=_conv_rank_error("Conv1D", 3), id="rank-4"),
+        BadInput({"filters": 2, "kernel_size": 3, "groups": 2}, None, (2, 7, 3), match=_groups_error("Conv1D"),
+                 id="groups-not-dividing-channels"),
+        BadInput({"filters": 2, "kernel_size": 4}, None, (2, 3, 3), match=_too_small_error("Conv1D", r"\(4,\)", r"\(1,\)"),
+                 id="input-smaller-than-kernel"),
     ],
 )
 
 CONV3D = LayerSpec(
     name="Conv3D",
-    module=_cls("Conv3D"),
     samples=[
         Sample({"filters": 3, "kernel_size": 2}, (2, 4, 5, 3, 2), id="valid"),
         Sample({"filters": 3, "kernel_size": (2, 3, 4), "strides": 2, "padding": "same"}, (1, 5, 6, 7, 2), id="same-asymmetric-s2"),
@@ -192,7 +198,7 @@ CONV3D = LayerSpec(
         ({"filters": 2, "kernel_size": 3, "padding": "causal"}, "causal-3d"),
     ],
     bad_inputs=[
-        BadInput({"filters": 2, "kernel_size": 2}, None, (2, 4, 4, 3), id="rank-4"),
+        BadInput({"filters": 2, "kernel_size": 2}, None, (2, 4, 4, 3), match=_conv_rank_error("Conv3D", 5), id="rank-4"),
     ],
 )
 

@@ -8,15 +8,6 @@ from .. import numpy_refs
 from ..registry import BadInput, LayerSpec, Sample
 
 
-def _layer(name):
-    def get():
-        from torchkeras_layers import layers
-
-        return getattr(layers, name)
-
-    return get
-
-
 def _masked(shapes, masks_present, seed=0):
     """make_inputs for lists of tensors with per-input masks (shape = input shape without last axis)."""
 
@@ -90,13 +81,17 @@ def _elementwise_spec(name, two_only=False):
             Sample({}, None, make_inputs=_masked([(2, 4, 3)] * 3, [True, True, True]), id="three-masked"),
         ]
     bad_inputs = [
-        BadInput({}, None, [(1, 3), (4, 3)], id="different-batch-sizes"),
-        BadInput({}, None, [(2, 5), (2, 5, 3)], id="incompatible-after-rank-broadcast"),
-        BadInput({}, None, (2, 3), id="single-tensor-not-list"),
+        BadInput({}, None, [(1, 3), (4, 3)], match=rf"{name}: cannot merge tensors with different batch sizes",
+                 id="different-batch-sizes"),
+        BadInput({}, None, [(2, 5), (2, 5, 3)], match=rf"{name}: inputs have incompatible shapes; received shapes \(5, 3\) and \(5,\)",
+                 id="incompatible-after-rank-broadcast"),
+        BadInput({}, None, (2, 3), match=rf"{name}: a merge layer should be called on a list of inputs",
+                 id="single-tensor-not-list"),
     ]
     if two_only:
-        bad_inputs.append(BadInput({}, None, [(2, 3), (2, 3), (2, 3)], id="three-inputs"))
-    return LayerSpec(name=name, module=_layer(name), samples=shared,
+        bad_inputs.append(BadInput({}, None, [(2, 3), (2, 3), (2, 3)], match=rf"{name}: should be called on exactly 2 inputs; received 3",
+                                   id="three-inputs"))
+    return LayerSpec(name=name, samples=shared,
                      sampler=_elementwise_sample((2, 3) if two_only else (1, 5), name), bad_inputs=bad_inputs)
 
 
@@ -118,7 +113,6 @@ def _concat_sample(rng):
 
 CONCATENATE = LayerSpec(
     name="Concatenate",
-    module=_layer("Concatenate"),
     samples=[
         Sample({}, [(2, 3), (2, 4)]),
         Sample({"axis": 1}, [(2, 3, 4), (2, 5, 4)], id="axis1"),
@@ -128,8 +122,10 @@ CONCATENATE = LayerSpec(
         Sample({"axis": -1}, None, make_inputs=_masked([(2, 3, 4), (2, 3, 2)], [True, True]), id="axis-1-both-masked"),
     ],
     sampler=_concat_sample,
-    bad_inputs=[BadInput({"axis": -1}, None, [(2, 3, 4), (2, 5, 4)], id="mismatch-off-axis"),
-                BadInput({"axis": -1}, None, [(2, 3), (2, 3, 4)], id="rank-mismatch")],
+    bad_inputs=[BadInput({"axis": -1}, None, [(2, 3, 4), (2, 5, 4)], id="mismatch-off-axis",
+                         match=r"Concatenate: requires inputs with matching shapes except for the concatenation axis -1"),
+                BadInput({"axis": -1}, None, [(2, 3), (2, 3, 4)], id="rank-mismatch",
+                         match=r"Concatenate: requires inputs of equal rank with axis=-1 in range")],
 )
 
 
@@ -146,7 +142,6 @@ def _dot_sample(rng):
 
 DOT = LayerSpec(
     name="Dot",
-    module=_layer("Dot"),
     samples=[
         Sample({"axes": 1}, [(4, 3), (4, 3)], id="2d-gives-(B,1)"),
         Sample({"axes": [2, 2]}, [(2, 3, 5), (2, 4, 5)], id="bik,bjk"),
@@ -159,9 +154,12 @@ DOT = LayerSpec(
     ],
     sampler=_dot_sample,
     bad_configs=[({"axes": (1, 2, 3)}, "three-axes"), ({"axes": "1"}, "string")],
-    bad_inputs=[BadInput({"axes": 1}, None, [(2, 3), (2, 4)], id="axis-size-mismatch"),
-                BadInput({"axes": 0}, None, [(2, 3), (2, 3)], id="batch-axis"),
-                BadInput({"axes": 1}, None, [(2, 3), (2, 3), (2, 3)], id="three-inputs")],
+    bad_inputs=[BadInput({"axes": 1}, None, [(2, 3), (2, 4)], id="axis-size-mismatch",
+                         match=r"Dot: incompatible input shapes: axis values 3 \(at axis 1\) != 4 \(at axis 1\)"),
+                BadInput({"axes": 0}, None, [(2, 3), (2, 3)], id="batch-axis",
+                         match=r"Dot: argument `axes` cannot include the batch axis 0"),
+                BadInput({"axes": 1}, None, [(2, 3), (2, 3), (2, 3)], id="three-inputs",
+                         match=r"Dot: should be called on a list of 2 inputs")],
 )
 
 SPECS = [

@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import BadInput, LayerSpec, Sample
-
-
-def _batch_normalization():
-    from torchkeras_layers.layers import BatchNormalization
-
-    return BatchNormalization
+from ..registry import BadInput, LayerSpec, Sample, ndim_error
 
 
 def _uniform(low, high, seed=None):
@@ -217,7 +211,6 @@ def _random_sample(rng: np.random.Generator) -> Sample:
 
 BATCH_NORMALIZATION = LayerSpec(
     name="BatchNormalization",
-    module=_batch_normalization,
     samples=SAMPLES,
     sampler=_random_sample,
     keras_config=_keras_config,
@@ -242,19 +235,29 @@ BATCH_NORMALIZATION = LayerSpec(
         ({"adjustment": 3}, "adjustment-not-callable"),
     ],
     bad_inputs=[
-        BadInput({}, (2, 3, 4), (2, 3), id="rank-change-after-build"),
-        BadInput({"axis": 1}, (2, 3, 4), (2, 3, 4, 5), id="rank-change-axis1"),
-        BadInput({}, (2, 4), (2, 5), id="channels-change-after-build"),
-        BadInput({"axis": 1}, (2, 3, 4), (2, 4, 4), id="channels-change-axis1"),
-        BadInput({"axis": 3}, None, (2, 3), id="axis-out-of-range"),
-        BadInput({}, None, (2, 3, 4), call_kwargs={"mask": np.ones((2, 3, 4), bool)}, id="mask-rank"),
+        BadInput({}, (2, 3, 4), (2, 3), match=ndim_error("BatchNormalization", 3, 2), id="rank-change-after-build"),
+        BadInput({"axis": 1}, (2, 3, 4), (2, 3, 4, 5), match=ndim_error("BatchNormalization", 3, 4), id="rank-change-axis1"),
+        BadInput({}, (2, 4), (2, 5), match=r"layer BatchNormalization \(.*expected axis -1 of input shape to have value 4, found 5",
+                 id="channels-change-after-build"),
+        BadInput({"axis": 1}, (2, 3, 4), (2, 4, 4),
+                 match=r"layer BatchNormalization \(.*expected axis 1 of input shape to have value 3, found 4",
+                 id="channels-change-axis1"),
+        BadInput({"axis": 3}, None, (2, 3), match=r"BatchNormalization \(.*argument `axis` must be in \[-2, 2\) .*received axis=3",
+                 id="axis-out-of-range"),
+        BadInput({}, None, (2, 3, 4), call_kwargs={"mask": np.ones((2, 3, 4), bool)},
+                 match=r"BatchNormalization \(.*argument `mask` must have one dimension less than the inputs", id="mask-rank"),
         BadInput({}, None, (2, 3, 4), call_kwargs={"mask": np.ones((2, 5), bool), "training": True},
+                 match=r"BatchNormalization \(.*argument `mask` of shape \(2, 5\) does not broadcast",
                  id="mask-not-broadcastable"),
         # Legacy arguments (Keras 3 cannot construct these layers): tf_keras must reject them too.
         BadInput({"virtual_batch_size": 4}, (8, 3), (6, 3), call_kwargs={"training": True}, reference="tf_keras",
+                 match=r"BatchNormalization \(.*argument `virtual_batch_size`=4 must divide the batch size; received a batch of 6",
                  id="virtual-batch-size-does-not-divide-batch"),
-        BadInput({"fused": True}, None, (2, 3, 4), reference="tf_keras", id="fused-rank-3"),
-        BadInput({"fused": True, "axis": -4}, None, (2, 3, 4, 5), reference="tf_keras", id="fused-4d-axis-0"),
+        BadInput({"fused": True}, None, (2, 3, 4), reference="tf_keras",
+                 match=r"BatchNormalization \(.*argument `fused=True` supports only 4D or 5D inputs", id="fused-rank-3"),
+        BadInput({"fused": True, "axis": -4}, None, (2, 3, 4, 5), reference="tf_keras",
+                 match=r"BatchNormalization \(.*argument `fused=True` needs axis 1 or 3 for 4D inputs; received axis=-4",
+                 id="fused-4d-axis-0"),
     ],
 )
 

@@ -8,16 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy_refs_pooling as refs
-from ..registry import BadInput, LayerSpec, Sample
-
-
-def _cls(name):
-    def load():
-        from torchkeras_layers import layers
-
-        return getattr(layers, name)
-
-    return load
+from ..registry import BadInput, LayerSpec, Sample, ndim_error
 
 
 def _shape(batch, spatial, channels, data_format):
@@ -86,15 +77,19 @@ def _window_samples(rank, pool_default):
     ]
 
 
-def _window_bad(kind, rank, base_config):
+def _too_small_error(name):
+    return rf"{name} \(.*smaller than `pool_size`=.* padding='valid': the output would be empty"
+
+
+def _window_bad(name, rank, base_config, keras_rejects=True, small_keras_rejects=True):
     spatial = (6,) * rank
     return [
-        BadInput(base_config, None, (2, *spatial), id="rank-too-low"),
-        BadInput(base_config, None, (2, *spatial, 3, 3), id="rank-too-high"),
-        # Keras' AveragePooling silently returns an empty (B, 0, C) tensor here (MaxPooling raises);
-        # we raise for both (README, deviations).
-        BadInput({**base_config, "pool_size": 4}, None, (2, *((3,) * rank), 2), keras_rejects=kind == "Max",
-                 id="pool-larger-than-valid-input"),
+        BadInput(base_config, None, (2, *spatial), match=ndim_error(name, rank + 2, rank + 1),
+                 keras_rejects=keras_rejects, id="rank-too-low"),
+        BadInput(base_config, None, (2, *spatial, 3, 3), match=ndim_error(name, rank + 2, rank + 3),
+                 keras_rejects=keras_rejects, id="rank-too-high"),
+        BadInput({**base_config, "pool_size": 4}, None, (2, *((3,) * rank), 2), match=_too_small_error(name),
+                 keras_rejects=small_keras_rejects, id="pool-larger-than-valid-input"),
     ]
 
 
@@ -126,11 +121,12 @@ def _window_spec(kind, rank):
                           reference=numpy_ref, id="same-vs-numpy"))
     return LayerSpec(
         name=name,
-        module=_cls(name),
         samples=samples,
         sampler=_window_sampler(rank),
         bad_configs=_window_bad_configs(rank),
-        bad_inputs=_window_bad(kind, rank, {"pool_size": 2}),
+        # Keras' AveragePooling silently returns an empty (B, 0, C) tensor for a pool larger than a
+        # 'valid' input (MaxPooling raises); we raise for both (README, deviations).
+        bad_inputs=_window_bad(name, rank, {"pool_size": 2}, small_keras_rejects=kind == "Max"),
     )
 
 
@@ -172,7 +168,8 @@ def _global_spec(kind, rank):
         Sample({"data_format": "channels_first"}, (2, 3, *spatial), id="channels-first"),
         Sample({"data_format": "channels_first", "keepdims": True}, (1, 4, *spatial), id="channels-first-keepdims"),
     ]
-    bad_inputs = [BadInput({}, None, (2, *spatial), id="rank-too-low"), BadInput({}, None, (2, *spatial, 3, 2), id="rank-too-high")]
+    bad_inputs = [BadInput({}, None, (2, *spatial), match=ndim_error(name, rank + 2, rank + 1), id="rank-too-low"),
+                  BadInput({}, None, (2, *spatial, 3, 2), match=ndim_error(name, rank + 2, rank + 3), id="rank-too-high")]
     if kind == "Average" and rank == 1:
         partial = [[1, 1, 0, 1, 0], [0, 1, 1, 1, 1]]
         samples += [
@@ -184,10 +181,11 @@ def _global_spec(kind, rank):
             Sample({}, make_inputs=_mask_inputs([[0, 0, 0, 0, 0], [1, 0, 1, 0, 0]]),
                    reference=refs.global_average_pool_masked, id="fully-masked-row-vs-numpy"),
         ]
-        bad_inputs.append(BadInput({}, None, (2, 6, 3), call_kwargs={"mask": np.ones((2, 7), dtype=bool)}, id="mask-wrong-length"))
+        bad_inputs.append(BadInput({}, None, (2, 6, 3), call_kwargs={"mask": np.ones((2, 7), dtype=bool)},
+                                   match=rf"{name} \(.*argument `mask` must have shape \(batch, steps\) = \(2, 6\); "
+                                         r"received \(2, 7\)", id="mask-wrong-length"))
     return LayerSpec(
         name=name,
-        module=_cls(name),
         samples=samples,
         sampler=_global_sampler(kind, rank),
         bad_configs=[({"data_format": "nchw"}, "bad-data-format"), ({"keepdims": True, "nope": 1}, "unknown-kwarg")],
@@ -215,7 +213,7 @@ def _adaptive_sampler(rank, kind):
     return sample
 
 
-def _adaptive_numerical(values, output_size):
+def _adaptive_numerical(values):
     def make(rng):
         return [np.array(values, dtype=np.float64).reshape(1, len(values), 1)], {}
 
@@ -227,7 +225,7 @@ def _adaptive_spec(kind, rank):
     if rank == 1:
         samples = [
             # keras/src/layers/pooling/adaptive_pooling1d_test.py: [1..6] -> avg [2, 5], max [3, 6]
-            Sample({"output_size": 2}, make_inputs=_adaptive_numerical([1, 2, 3, 4, 5, 6], 2), id="keras-numerical"),
+            Sample({"output_size": 2}, make_inputs=_adaptive_numerical([1, 2, 3, 4, 5, 6]), id="keras-numerical"),
             Sample({"output_size": 3}, (2, 10, 3), id="10->3"),
             Sample({"output_size": 7}, (2, 4, 2), id="upsample-4->7"),
             Sample({"output_size": (5,), "data_format": "channels_first"}, (2, 3, 12), id="channels-first-12->5"),
@@ -263,13 +261,14 @@ def _adaptive_spec(kind, rank):
     bad_inputs = [
         # Keras' adaptive layers have no InputSpec: a lower-rank input silently runs the lower-rank
         # pooling with the first output sizes; we reject it (README, deviations).
-        BadInput({"output_size": 2}, None, (2, *spatial), keras_rejects=False, id="rank-too-low"),
+        BadInput({"output_size": 2}, None, (2, *spatial), match=ndim_error(name, rank + 2, rank + 1), keras_rejects=False,
+                 id="rank-too-low"),
     ]
     if rank < 3:  # a higher-rank input reaches a Keras op that fails to unpack output_size
-        bad_inputs.append(BadInput({"output_size": 2}, None, (2, *spatial, 3, 3), id="rank-too-high"))
+        bad_inputs.append(BadInput({"output_size": 2}, None, (2, *spatial, 3, 3), match=ndim_error(name, rank + 2, rank + 3),
+                                   id="rank-too-high"))
     return LayerSpec(
         name=name,
-        module=_cls(name),
         samples=samples,
         sampler=_adaptive_sampler(rank, kind),
         bad_configs=bad_configs,
@@ -292,15 +291,6 @@ def _numpy_sampler(rank, reference, extra_config=None, pool_key="pool_size"):
         return Sample(config, base.inputs, reference=reference)
 
     return sample
-
-
-def _no_keras_bad_inputs(config, rank):
-    spatial = (6,) * rank
-    return [
-        BadInput(config, None, (2, *spatial), keras_rejects=False, id="rank-too-low"),
-        BadInput(config, None, (2, *spatial, 3, 3), keras_rejects=False, id="rank-too-high"),
-        BadInput({**config, "pool_size": 4}, None, (2, *((3,) * rank), 2), keras_rejects=False, id="pool-larger-than-valid-input"),
-    ]
 
 
 def _lp_spec(rank, fixed_p=False):
@@ -327,9 +317,9 @@ def _lp_spec(rank, fixed_p=False):
                         ({"norm_type": "2"}, "string-norm_type")]
     else:
         bad_configs += [({"norm_type": 3}, "norm_type-is-fixed")]
-    return LayerSpec(name=name, module=_cls(name), samples=samples,
+    return LayerSpec(name=name, samples=samples,
                      sampler=_numpy_sampler(rank, refs.lp_pool, extra),
-                     bad_configs=bad_configs, bad_inputs=_no_keras_bad_inputs({}, rank))
+                     bad_configs=bad_configs, bad_inputs=_window_bad(name, rank, {}, keras_rejects=False, small_keras_rejects=False))
 
 
 def _mean_shift_spec(rank):
@@ -343,9 +333,9 @@ def _mean_shift_spec(rank):
                reference=ref, id="channels-first-same"),
         Sample({"pool_size": 3, "strides": 1}, (1, *spatial, 2), reference=ref, id="overlapping"),
     ]
-    return LayerSpec(name=name, module=_cls(name), samples=samples, sampler=_numpy_sampler(rank, ref),
+    return LayerSpec(name=name, samples=samples, sampler=_numpy_sampler(rank, ref),
                      bad_configs=[({"pool_size": 0}, "pool_size=0"), ({"padding": 3}, "non-string-padding")],
-                     bad_inputs=_no_keras_bad_inputs({}, rank))
+                     bad_inputs=_window_bad(name, rank, {}, keras_rejects=False, small_keras_rejects=False))
 
 
 def _overlapping_sampler(rng) -> Sample:
@@ -361,7 +351,6 @@ def _overlapping_sampler(rng) -> Sample:
 
 OVERLAPPING = LayerSpec(
     name="OverlappingPooling2D",
-    module=_cls("OverlappingPooling2D"),
     samples=[
         Sample({}, (2, 13, 13, 3), reference=refs.overlapping_pool, id="alexnet-3x3-stride2"),
         Sample({"pool_mode": "average"}, (2, 9, 8, 2), reference=refs.overlapping_pool, id="average"),
@@ -376,7 +365,7 @@ OVERLAPPING = LayerSpec(
         ({"pool_mode": "min"}, "unknown-pool_mode"),
         ({"pool_size": 0}, "pool_size=0"),
     ],
-    bad_inputs=_no_keras_bad_inputs({}, 2)[:2],
+    bad_inputs=_window_bad("OverlappingPooling2D", 2, {}, keras_rejects=False)[:2],
 )
 
 
@@ -402,9 +391,11 @@ def _bilinear_sample(rng, reference, config) -> Sample:
     return Sample(config, make_inputs=_two_maps(shape_a, shape_b), reference=reference, dtypes=("float64",))
 
 
+# "{}": the layer's name (str.format), then a regex.
+_MAPS_DIFFER = r"{} \(.*argument `inputs`: both maps need the same batch and spatial sizes"
+
 BILINEAR = LayerSpec(
     name="BilinearPooling",
-    module=_cls("BilinearPooling"),
     samples=[
         Sample({}, (2, 4, 5, 3), reference=refs.bilinear_pool, id="one-map"),
         Sample({}, make_inputs=_two_maps((2, 4, 3, 3), (2, 4, 3, 5)), reference=refs.bilinear_pool, id="two-maps"),
@@ -417,16 +408,20 @@ BILINEAR = LayerSpec(
     sampler=lambda rng: _bilinear_sample(rng, refs.bilinear_pool, {}),
     bad_configs=[({"epsilon": 0}, "epsilon=0"), ({"data_format": "nhwc"}, "bad-data-format")],
     bad_inputs=[
-        BadInput({}, None, (2, 5), keras_rejects=False, id="rank-2"),
-        BadInput({}, None, [(2, 4, 4, 3), (2, 4, 5, 3)], keras_rejects=False, id="spatial-mismatch"),
-        BadInput({}, None, [(2, 4, 4, 3), (3, 4, 4, 3)], keras_rejects=False, id="batch-mismatch"),
-        BadInput({}, None, [(2, 4, 4, 3), (2, 4, 4, 3), (2, 4, 4, 3)], keras_rejects=False, id="three-maps"),
+        BadInput({}, None, (2, 5), match=r"BilinearPooling \(.*argument `inputs` must have rank >= 3",
+                 keras_rejects=False, id="rank-2"),
+        BadInput({}, None, [(2, 4, 4, 3), (2, 4, 5, 3)], match=_MAPS_DIFFER.format("BilinearPooling"),
+                 keras_rejects=False, id="spatial-mismatch"),
+        BadInput({}, None, [(2, 4, 4, 3), (3, 4, 4, 3)], match=_MAPS_DIFFER.format("BilinearPooling"),
+                 keras_rejects=False, id="batch-mismatch"),
+        BadInput({}, None, [(2, 4, 4, 3), (2, 4, 4, 3), (2, 4, 4, 3)],
+                 match=r"BilinearPooling \(.*argument `inputs` must be one tensor or a list of 2; received 3",
+                 keras_rejects=False, id="three-maps"),
     ],
 )
 
 COMPACT_BILINEAR = LayerSpec(
     name="CompactBilinearPooling",
-    module=_cls("CompactBilinearPooling"),
     samples=[
         Sample({"output_dim": 16, "seed": 1}, (2, 4, 5, 3), reference=refs.compact_bilinear_pool, id="one-map"),
         Sample({"output_dim": 32, "seed": 2}, make_inputs=_two_maps((2, 4, 3, 6), (2, 4, 3, 5)),
@@ -440,9 +435,13 @@ COMPACT_BILINEAR = LayerSpec(
                                          {"output_dim": int(rng.integers(2, 20)), "seed": int(rng.integers(0, 100))}),
     bad_configs=[({"output_dim": 0}, "output_dim=0"), ({"seed": "x"}, "string-seed"), ({"epsilon": -1.0}, "negative-epsilon")],
     bad_inputs=[
-        BadInput({"output_dim": 8}, None, (2, 5), keras_rejects=False, id="rank-2"),
-        BadInput({"output_dim": 8}, None, [(2, 4, 4, 3), (2, 4, 5, 3)], keras_rejects=False, id="spatial-mismatch"),
-        BadInput({"output_dim": 8}, (2, 4, 4, 3), (2, 4, 4, 5), keras_rejects=False, id="channels-change-after-build"),
+        BadInput({"output_dim": 8}, None, (2, 5), match=r"CompactBilinearPooling \(.*argument `inputs` must have rank >= 3",
+                 keras_rejects=False, id="rank-2"),
+        BadInput({"output_dim": 8}, None, [(2, 4, 4, 3), (2, 4, 5, 3)], match=_MAPS_DIFFER.format("CompactBilinearPooling"),
+                 keras_rejects=False, id="spatial-mismatch"),
+        BadInput({"output_dim": 8}, (2, 4, 4, 3), (2, 4, 4, 5),
+                 match=r"CompactBilinearPooling \(.*built for 3 channels in this map; received shape \(2, 4, 4, 5\)",
+                 keras_rejects=False, id="channels-change-after-build"),
     ],
 )
 

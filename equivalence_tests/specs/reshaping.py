@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..registry import BadInput, LayerSpec, Sample
-
-
-def _layer(name):
-    def get():
-        from torchkeras_layers import layers
-
-        return getattr(layers, name)
-
-    return get
+from ..registry import BadInput, LayerSpec, Sample, ndim_error
 
 
 def _shape(rng, min_rank=2, max_rank=5):
@@ -26,7 +17,6 @@ def _flatten_sample(rng):
 
 FLATTEN = LayerSpec(
     name="Flatten",
-    module=_layer("Flatten"),
     samples=[
         Sample({}, (2, 3, 4)),
         Sample({"data_format": "channels_first"}, (2, 3, 4, 5), id="channels_first-4d-hwc-order"),
@@ -48,7 +38,6 @@ def _permute_sample(rng):
 
 PERMUTE = LayerSpec(
     name="Permute",
-    module=_layer("Permute"),
     samples=[
         Sample({"dims": (2, 1)}, (2, 3, 4)),
         Sample({"dims": (3, 1, 2)}, (2, 3, 4, 5)),
@@ -57,7 +46,7 @@ PERMUTE = LayerSpec(
     ],
     sampler=_permute_sample,
     bad_configs=[({"dims": (0, 1, 2)}, "zero-indexed"), ({"dims": (1, 2, 4)}, "gap"), ({"dims": (1, 1, 2)}, "repeat")],
-    bad_inputs=[BadInput({"dims": (2, 1)}, None, (2, 3, 4, 5), id="wrong-rank")],
+    bad_inputs=[BadInput({"dims": (2, 1)}, None, (2, 3, 4, 5), match=ndim_error("Permute", 3, 4), id="wrong-rank")],
 )
 
 
@@ -67,11 +56,10 @@ def _repeat_sample(rng):
 
 REPEAT_VECTOR = LayerSpec(
     name="RepeatVector",
-    module=_layer("RepeatVector"),
     samples=[Sample({"n": 3}, (2, 4)), Sample({"n": 1}, (5, 1))],
     sampler=_repeat_sample,
     bad_configs=[({"n": 0}, "zero"), ({"n": 2.0}, "float"), ({"n": True}, "bool")],
-    bad_inputs=[BadInput({"n": 2}, None, (2, 3, 4), id="rank-3")],
+    bad_inputs=[BadInput({"n": 2}, None, (2, 3, 4), match=ndim_error("RepeatVector", 2, 3), id="rank-3")],
 )
 
 
@@ -88,7 +76,6 @@ def _reshape_sample(rng):
 
 RESHAPE = LayerSpec(
     name="Reshape",
-    module=_layer("Reshape"),
     samples=[
         Sample({"target_shape": (3, 4)}, (2, 12)),
         Sample({"target_shape": (-1, 2)}, (2, 3, 4), id="minus-one"),
@@ -97,8 +84,10 @@ RESHAPE = LayerSpec(
     ],
     sampler=_reshape_sample,
     bad_configs=[({"target_shape": (-1, -1)}, "two-minus-ones"), ({"target_shape": (-2, 2)}, "negative-dim")],
-    bad_inputs=[BadInput({"target_shape": (5,)}, None, (2, 6), id="size-mismatch"),
-                BadInput({"target_shape": (5, -1)}, None, (2, 6), id="not-divisible")],
+    bad_inputs=[BadInput({"target_shape": (5,)}, None, (2, 6), id="size-mismatch",
+                         match=r"Reshape \(.*total size must be unchanged; input shape \(6,\) .* target_shape=\(5,\)"),
+                BadInput({"target_shape": (5, -1)}, None, (2, 6), id="not-divisible",
+                         match=r"Reshape \(.*size 6\) is not divisible by the known dimensions of target_shape=\(5, -1\)")],
 )
 
 SPECS = [FLATTEN, PERMUTE, REPEAT_VECTOR, RESHAPE]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import torch
 
+from ..config import EPSILON
+
 __all__ = [
     "moments",
     "masked_moments",
@@ -16,8 +18,7 @@ __all__ = [
     "normalize",
 ]
 
-# Keras' `backend.epsilon()`: added to the masked count so a fully masked batch gives 0, not NaN.
-MASK_EPSILON = 1e-7
+# Keras adds `backend.epsilon()` (config.EPSILON) to the masked count so a fully masked batch gives 0, not NaN.
 
 
 def _sum(x: torch.Tensor, dims: tuple) -> torch.Tensor:
@@ -35,7 +36,7 @@ def moments(x: torch.Tensor, dims, keepdim: bool = True) -> tuple[torch.Tensor, 
 
 
 def masked_moments(x: torch.Tensor, mask: torch.Tensor, dims, keepdim: bool = True,
-                   epsilon: float = MASK_EPSILON) -> tuple[torch.Tensor, torch.Tensor]:
+                   epsilon: float = EPSILON) -> tuple[torch.Tensor, torch.Tensor]:
     """Keras 3's masked moments: `mean = sum(m*x) / (sum(m) + 1e-7)`, same for the variance.
 
     `mask` is boolean and broadcastable to `x`. Masked positions contribute nothing (they are
@@ -74,7 +75,7 @@ def distributed_moments(x: torch.Tensor, dims, mask: torch.Tensor | None = None,
         total = _sum(selected, dims)
         total_sq = _sum(selected * selected, dims)
         count = _sum(mask.to(x.dtype), dims)
-        offset = MASK_EPSILON
+        offset = EPSILON
     total, total_sq, count = all_reduce(torch.stack([total, total_sq, count]), group=group).unbind(0)
     count = count + offset if offset else count.clamp_min(1)  # an empty shard set gives 0, not NaN
     mean = total / count

@@ -2,7 +2,7 @@
 
 import torch
 
-EPSILON = 1e-7  # keras.backend.epsilon()
+from ..config import EPSILON
 
 
 def l2_normalize(x: torch.Tensor, dim, epsilon: float = EPSILON) -> torch.Tensor:

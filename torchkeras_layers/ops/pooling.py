@@ -87,7 +87,8 @@ def sum_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], 
     return mean * math.prod(pool_size)
 
 
-def lp_pool(x: torch.Tensor, norm_type: float, pool_size: Sequence[int], strides: Sequence[int], pads: Pads) -> torch.Tensor:
+def lp_pool(x: torch.Tensor, norm_type: float, pool_size: Sequence[int], strides: Sequence[int],
+            pads: Pads) -> torch.Tensor:
     """``(sum_window |x|^p)^(1/p)``. A window of zeros (common after ReLU) gives 0 with a zero gradient
     instead of torch's ``LPPool`` NaN (the derivative of ``s^(1/p)`` is infinite at ``s = 0``)."""
     powered = x.abs() if norm_type == 1 else x.abs().pow(norm_type)

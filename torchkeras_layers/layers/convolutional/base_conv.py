@@ -80,7 +80,6 @@ class BaseConv(LoRAMixin, Layer, registered=False):
         self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(ndim=rank + 2)
         # Arguments of the torch op: 1-D convolutions run as 2-D ones over a unit height axis.
-        self._op_kernel = lift_1d(self.kernel_size)
         self._op_strides = lift_1d(self.strides)
         self._op_dilation = lift_1d(self.dilation_rate)
 
