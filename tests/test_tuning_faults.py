@@ -8,7 +8,6 @@ import json
 import pickle
 
 import pytest
-
 from tuning_fixtures import fake_cifar_dir, run_cli  # noqa: F401  (fixture)
 
 FAST = ("--epochs", "1", "--trials", "1", "--sampler", "random", "--pruner", "none", "--threads", "1", "--quiet")

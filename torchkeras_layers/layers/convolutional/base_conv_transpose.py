@@ -63,7 +63,8 @@ class BaseConvTranspose(Layer, registered=False):
                                   "every axis", self.output_padding)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise self._arg_error(
-                "strides", f"> 1 is not supported together with `dilation_rate` > 1 ({self.dilation_rate})", self.strides
+                "strides", f"> 1 is not supported together with `dilation_rate` > 1 ({self.dilation_rate})",
+                self.strides,
             )
         self.use_bias = bool(use_bias)
         self._set_identifiers(
