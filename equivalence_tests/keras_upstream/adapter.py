@@ -9,7 +9,7 @@ arguments, and every member a test touches is answered by our module:
   (what a Keras layer returns on the TensorFlow backend), with Keras' `_keras_mask` from our
   `compute_mask`;
 * a call on symbolic `KerasTensor`s answers from our `compute_output_shape` and the dtype of our
-  forward on meta tensors;
+  forward on small zero tensors;
 * weights are views of our parameters/buffers in Keras layout (`assign`, `numpy`, `shape`, `path`);
 * `get_config`/`from_config`, `build`, `count_params`, `losses`, `trainable`, `built`, `dtype`,
   `dtype_policy` are ours, translated only in representation (a torch dtype becomes its Keras name).
@@ -23,6 +23,7 @@ adds 0.1 to every floating output of ours (the replay must then fail).
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 
@@ -43,6 +44,9 @@ CATEGORIES = {
     "error_wording": "the same exception type is raised; only Keras' message wording differs",
     "not_our_layer": "the test does not construct any layer of the port",
     "flash_attention": "flash attention configuration of the Keras backend",
+    "keras_private": "Keras-private members and hooks (_query_dense, _compute_attention, ...): internals differ",
+    "keras_ops_function": "Lambda around a Keras op (keras.ops.*): it computes with the Keras backend, not torch",
+    "symbolic": "Keras symbolic values as arguments (InputLayer(tensor=KerasTensor))",
     "graph_tensors": "TensorFlow graph tensors (backend.compute_output_spec / tf.function tracing of the call)",
 }
 
@@ -69,9 +73,13 @@ KERAS_ONLY_ATTRIBUTES = {
                      "quantized_build", "_quantization_mode_error", "kernel_zero", "g_idx",
                      "_orig_output_dim", "_orig_input_dim", "variable_serialization_spec"),
     "saving": ("save_own_variables", "load_own_variables", "get_build_config", "build_from_config"),
+    "keras_private": ("_query_dense", "_key_dense", "_value_dense", "_output_dense", "_gate_dense",
+                      "_compute_attention", "_sliding_window", "_masked_softmax", "_dot_product_equation",
+                      "_combine_equation", "_build_attention", "_inverse_sqrt_key_dim", "_dropout_layer",
+                      "_softmax", "_flash_attention", "_return_attention_scores"),
     "keras_only_attribute": ("_seed_generators", "seed_generator", "_tracker", "_flatten_layers", "torch_params",
                              "_layers", "_trainable_variables", "_non_trainable_variables", "symbolic_call",
-                             "stateless_call", "_call_has_training_arg", "_open_name_scope", "path",
+                             "stateless_call", "_call_has_training_arg", "_open_name_scope", "path", "call", "output",
                              "_inbound_nodes", "_outbound_nodes", "_build_shapes_dict", "_called"),
 }
 _CATEGORY_OF_ATTRIBUTE = {a: c for c, names in KERAS_ONLY_ATTRIBUTES.items() for a in names}
@@ -165,11 +173,27 @@ def _dtype_name(dtype) -> str:
 class WeightView:
     """One of our weights seen as a Keras variable: Keras layout, `assign`, `numpy`, `path`."""
 
-    def __init__(self, tensor: torch.Tensor, path: str, trainable: bool):
+    def __init__(self, tensor: torch.Tensor, path: str, trainable: bool, info=None):
         self.tensor = tensor  # a view in Keras layout of the stored parameter/buffer
         self.path = path
         self.name = path.rsplit("/", 1)[-1]
         self.trainable = trainable
+        self._info = info
+
+    @property
+    def constraint(self):
+        """Our constraint of this weight, as the Keras object of the same config."""
+        from torchkeras_layers import constraints
+
+        found = self._info.constraint if self._info is not None else None
+        return None if found is None else _keras().constraints.get(constraints.serialize(found))
+
+    @property
+    def regularizer(self):
+        from torchkeras_layers import regularizers
+
+        found = self._info.regularizer if self._info is not None else None
+        return None if found is None else _keras().regularizers.get(regularizers.serialize(found))
 
     shape = property(lambda self: tuple(self.tensor.shape))
     dtype = property(lambda self: _dtype_name(self.tensor.dtype))
@@ -221,6 +245,10 @@ def _keras_argument_to_ours(value):
     keras = _keras()
     from keras.src.dtype_policies.dtype_policy import DTypePolicy as KerasPolicy
 
+    from keras.src.dtype_policies.dtype_policy_map import DTypePolicyMap
+
+    if isinstance(value, DTypePolicyMap):
+        raise NotApplicable("quantization", "a DTypePolicyMap (per-sublayer, quantization) dtype")
     if isinstance(value, KerasPolicy):
         if value.quantization_mode is not None:
             raise NotApplicable("quantization", f"dtype policy {value.name}")
@@ -239,17 +267,34 @@ class AdaptedLayer:
     _our_class: type = None
     _adapter: "TorchAdapter" = None
 
+    def __init_subclass__(cls, **kwargs):
+        """A test's subclass that overrides a Keras hook (`call`, `_compute_attention`, ...) tests Keras'
+        internals: our layers have other ones (`forward`, ...)."""
+        super().__init_subclass__(**kwargs)
+        keras_class = getattr(_keras().layers, cls._our_class.__name__, None) if cls._our_class else None
+        for name in vars(cls):
+            if name == "call" or (name.startswith("_") and not name.startswith("__") and keras_class is not None
+                                  and hasattr(keras_class, name) and name not in vars(AdaptedLayer)):
+                raise NotApplicable("keras_private", f"a subclass overrides Keras' {name}")
+
     def __init__(self, *args, **kwargs):
         if isinstance(kwargs.get("dtype"), str) and "_from_" in kwargs["dtype"]:  # "int8_from_float32"
             raise NotApplicable("quantization", f"dtype={kwargs['dtype']!r}")
+        if any(_is_keras_tensor(v) for v in list(args) + list(kwargs.values())):
+            raise NotApplicable("symbolic", "a KerasTensor constructor argument")
+        if kwargs.get("ragged"):
+            raise NotApplicable("ragged", "ragged=True")
         if "quantization_config" in kwargs:
             raise NotApplicable("quantization", "quantization_config argument")
+        function = kwargs.get("function", args[0] if args else None)
+        if self._our_class is ours.Lambda and getattr(function, "__module__", "").startswith("keras.src.ops"):
+            raise NotApplicable("keras_ops_function", f"Lambda({function.__module__}.{function.__name__})")
         args = tuple(_keras_argument_to_ours(a) for a in args)
         kwargs = {k: _keras_argument_to_ours(v) for k, v in kwargs.items()}
+        self._adapter.constructed += 1  # counted before: a constructor that raises was exercised too
         module = self._our_class(*args, **kwargs)
         module.eval()  # a Keras layer called outside `fit` runs in inference mode unless training=True
         self.__dict__["_module"] = module
-        self._adapter.constructed += 1
 
     # --------------------------------------------------------------- construction from our module
     @classmethod
@@ -262,7 +307,14 @@ class AdaptedLayer:
 
     @classmethod
     def from_config(cls, config, *args, **kwargs):
+        """Our from_config; where it takes `custom_objects` (Lambda), Keras' active custom-object scope is
+        passed explicitly, as Keras' own from_config reads it implicitly."""
         config = {k: _keras_argument_to_ours(v) for k, v in dict(config).items()}
+        accepts = inspect.signature(cls._our_class.from_config).parameters
+        if "custom_objects" in accepts and "custom_objects" not in kwargs and not args:
+            from keras.src.backend.common import global_state
+
+            kwargs["custom_objects"] = dict(global_state.get_global_attribute("custom_objects_scope_dict", {}))
         return cls._wrap(cls._our_class.from_config(config, *args, **kwargs))
 
     # --------------------------------------------------------------- attribute forwarding
@@ -304,9 +356,9 @@ class AdaptedLayer:
             return []
         live = {(t.data_ptr(), tuple(t.shape), tuple(t.stride())) for t in module.trainable_weights}
         views = []
-        for (path, _, _), tensor in zip(module.keras_weights(), module.weights):
+        for (path, _, info), tensor in zip(module.keras_weights(), module.weights):
             trainable = (tensor.data_ptr(), tuple(tensor.shape), tuple(tensor.stride())) in live
-            views.append(WeightView(tensor, f"{module.name}/{path}", trainable))
+            views.append(WeightView(tensor, f"{module.name}/{path}", trainable, info))
         return views
 
     def _view_of(self, name, tensor):
@@ -400,7 +452,7 @@ class AdaptedLayer:
         if "training" in torch_kwargs and torch_kwargs["training"] is None:
             del torch_kwargs["training"]
         output = self._module(*torch_args, **torch_kwargs)
-        mask = self._output_mask(torch_args, torch_kwargs)
+        mask = self._output_mask(args, kwargs, torch_args, torch_kwargs)
         result = _map(output, functools.partial(to_backend, perturbation=self._adapter.perturbation))
         if mask is not None and not isinstance(result, (list, tuple, dict)):
             try:
@@ -429,26 +481,37 @@ class AdaptedLayer:
                     if mask is not None:
                         kwargs[f"{k}_mask"] = mask
 
-    def _output_mask(self, torch_args, torch_kwargs):
-        if not torch_args:
+    def _output_mask(self, args, kwargs, torch_args, torch_kwargs):
+        """Keras' output mask: compute_mask(first input, the `mask` argument or else the first input's mask)."""
+        from keras.src.backend import get_keras_mask
+
+        first_name = next(iter(self._forward_parameters()))
+        first, torch_first = (args[0], torch_args[0]) if args else (kwargs.get(first_name), torch_kwargs.get(first_name))
+        if torch_first is None:
             return None
         mask = torch_kwargs.get("mask")
+        if mask is None and not isinstance(first, (list, tuple, dict)):
+            mask = to_torch(get_keras_mask(first)) if get_keras_mask(first) is not None else None
         if mask is None and not self._module.supports_masking:
             return None
-        result = self._module.compute_mask(torch_args[0], mask)
+        result = self._module.compute_mask(torch_first, mask)
         return result if isinstance(result, torch.Tensor) else None
 
     def _symbolic_call(self, args, kwargs):
-        """A call on KerasTensors: our compute_output_shape for shapes, our meta-device forward for dtypes."""
+        """A call on KerasTensors: our compute_output_shape for shapes, our forward on small probe tensors for dtypes."""
         from keras.src.backend.common.keras_tensor import KerasTensor
 
         if _structure_any((args, kwargs), lambda x: _is_keras_tensor(x) and (x.sparse or x.ragged)):
             raise NotApplicable("sparse", "a sparse/ragged KerasTensor input")
         first = args[0] if args else next(iter(kwargs.values()))
         shapes = _map(first, _shape_of)
-        if not self._module.built:
-            self._module._build_from_inputs(_map(args, _meta_tensor), _map(kwargs, _meta_tensor))
-        dtypes = self._meta_dtypes(args, kwargs)
+        if not self._module.built:  # built from the shapes, unknown dims kept, as Keras builds
+            if isinstance(self._module, ours.MultiHeadAttention):  # build(query_shape, value_shape, key_shape)
+                bound = dict(zip(self._forward_parameters(), args), **kwargs)
+                self._module.build(*[_shape_of(bound[k]) for k in ("query", "value", "key") if bound.get(k) is not None])
+            else:
+                self._module.build(shapes)
+        dtypes = self._probe_dtypes(args, kwargs)
         if isinstance(self._module, ours.MultiHeadAttention):
             return self._symbolic_attention(args, kwargs)
         out_shape = self._module.compute_output_shape(shapes)
@@ -457,26 +520,28 @@ class AdaptedLayer:
         return KerasTensor(tuple(out_shape), dtype=dtypes[0])
 
     def _symbolic_attention(self, args, kwargs):
+        """MultiHeadAttention: the output from our compute_output_shape; the attention scores (which our
+        compute_output_shape does not give) from two probe forwards, dims that differ between them unknown."""
         from keras.src.backend.common.keras_tensor import KerasTensor
 
-        names = list(self._forward_parameters())
-        bound = dict(zip(names, args))
-        bound.update(kwargs)
-        shapes = [_shape_of(bound["query"]), _shape_of(bound["value"])]
-        if bound.get("key") is not None:
-            shapes.append(_shape_of(bound["key"]))
+        bound = dict(zip(self._forward_parameters(), args), **kwargs)
+        shapes = [_shape_of(bound[k]) for k in ("query", "value", "key") if bound.get(k) is not None]
         out = self._module.compute_output_shape(*shapes)
-        dtypes = self._meta_dtypes(args, kwargs)
-        if bound.get("return_attention_scores"):
-            q, k = shapes[0], shapes[-1]
-            scores = self._module._scores_shape(q, k) if hasattr(self._module, "_scores_shape") else None
-            if scores is None:
-                raise AttributeError("MultiHeadAttention has no symbolic attention-score shape")
-            return KerasTensor(tuple(out), dtype=dtypes[0]), KerasTensor(tuple(scores), dtype=dtypes[1])
-        return KerasTensor(tuple(out), dtype=dtypes[0])
+        dtypes = self._probe_dtypes(args, kwargs)
+        if not bound.get("return_attention_scores"):
+            return KerasTensor(tuple(out), dtype=dtypes[0])
+        first, second = (self._probe_shapes(args, kwargs, fill)[1] for fill in (_PROBE_FILL, _PROBE_FILL + 2))
+        scores = tuple(a if a == b else None for a, b in zip(first, second))
+        return KerasTensor(tuple(out), dtype=dtypes[0]), KerasTensor(scores, dtype=dtypes[1])
 
-    def _meta_dtypes(self, args, kwargs):
-        """Output dtypes of our forward on meta tensors (unknown dims filled with _META_FILL). Where that
+    def _probe_shapes(self, args, kwargs, fill):
+        probe = functools.partial(_probe_tensor, fill=fill)
+        with torch.no_grad():
+            out = self._module(*_map(args, probe), **{k: _map(v, probe) for k, v in kwargs.items()})
+        return [tuple(t.shape) for t in _flatten(out)]
+
+    def _probe_dtypes(self, args, kwargs):
+        """Output dtypes of our forward on zero tensors (unknown dims filled with _PROBE_FILL). Where that
         fill makes the forward fail (Reshape((3, 5)) of (2, None)), the floating inputs' dtype after our
         layer's compute dtype, an approximation that only symbolic calls with unknown dims see."""
         module = self._module
@@ -484,7 +549,7 @@ class AdaptedLayer:
         module.eval()
         try:
             with torch.no_grad():
-                out = module(*_map(args, _meta_tensor), **{k: _map(v, _meta_tensor) for k, v in kwargs.items()})
+                out = module(*_map(args, _probe_tensor), **{k: _map(v, _probe_tensor) for k, v in kwargs.items()})
         except (ValueError, RuntimeError):
             if not _structure_any((args, kwargs), lambda x: _is_keras_tensor(x) and None in x.shape):
                 raise
@@ -499,7 +564,7 @@ class AdaptedLayer:
     def _symbolic_mask(self, inputs, mask):
         from keras.src.backend.common.keras_tensor import KerasTensor
 
-        result = self._module.compute_mask(_map(inputs, _meta_tensor), _map(mask, _meta_tensor))
+        result = self._module.compute_mask(_map(inputs, _probe_tensor), _map(mask, _probe_tensor))
         if result is None:
             return None
         return _map(result, lambda t: KerasTensor(tuple(t.shape), dtype=_dtype_name(t.dtype))
@@ -524,13 +589,14 @@ def _shape_of(x):
     return x
 
 
-_META_FILL = 3  # unknown (None) dims of symbolic inputs when our forward runs on meta tensors
+_PROBE_FILL = 3  # unknown (None) dims of symbolic inputs when our forward probes the output dtypes
 
 
-def _meta_tensor(x):
+def _probe_tensor(x, fill=_PROBE_FILL):
+    """A KerasTensor as a small zero CPU tensor of its dtype (unknown dims: `fill`)."""
     if _is_keras_tensor(x):
-        dims = [_META_FILL if d is None else d for d in x.shape]
-        return torch.empty(dims, device="meta", dtype=getattr(torch, _dtype_name(x.dtype)))
+        dims = [fill if d is None else d for d in x.shape]
+        return torch.zeros(dims, dtype=getattr(torch, _dtype_name(x.dtype)))
     return x
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import sys
 import time
 import traceback
@@ -54,18 +55,30 @@ def _conftest_shim():
     return shim
 
 
-def load_test_module(name: str):
-    if name in sys.modules:
-        return sys.modules[name]
-    saved = sys.modules.get("conftest")
+def load_test_module(name: str, adapter):
+    """A fresh copy of Keras' test module `name`, executed while `keras.src.layers` is the adapter's
+    namespace, so that layer classes captured at import time (in `parameterized` arguments) are the
+    adapter's too."""
+    import keras.src
+    import keras.src.layers as keras_layers
+
+    spec = importlib.util.find_spec(name)
+    module = importlib.util.module_from_spec(spec)
+    namespace = _LayersNamespace(adapter, keras_layers)
+    saved = {key: sys.modules.get(key) for key in ("conftest", "keras.src.layers")}
     sys.modules["conftest"] = _conftest_shim()
+    sys.modules["keras.src.layers"] = namespace
+    keras.src.layers = namespace
     try:
-        return importlib.import_module(name)
+        spec.loader.exec_module(module)
     finally:
-        if saved is not None:
-            sys.modules["conftest"] = saved
-        else:
-            sys.modules.pop("conftest", None)
+        keras.src.layers = keras_layers
+        for key, value in saved.items():
+            if value is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = value
+    return module
 
 
 class _LayersNamespace:
@@ -274,8 +287,11 @@ def _run_case(cls, method_name, adapter) -> tuple[str, str | None, str, list]:
         if isinstance(err.__context__, NotApplicable) and not isinstance(err, AssertionError):
             return "n/a", err.__context__.category, err.__context__.detail, []
         text = "".join(traceback.format_exception_only(type(err), err)).strip()
-        where = traceback.extract_tb(err.__traceback__)
-        frames = [f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}" for f in where[-4:]]
+        where = [f for f in traceback.extract_tb(err.__traceback__)
+                 if "keras/src/layers/" in f.filename or "torchkeras_layers/" in f.filename
+                 or "keras/src/testing/" in f.filename or "keras_upstream/adapter" in f.filename]
+        frames = [f"{f.filename.rsplit('site-packages/', 1)[-1].rsplit('/upstream/', 1)[-1]}:{f.lineno}"
+                  for f in where[-4:]]
         return "fail", None, f"{text[:800]} [at {' <- '.join(reversed(frames))}]", []
     if adapter.constructed == before:
         return "n/a", "not_our_layer", "no layer of the adapter was constructed", []
@@ -295,7 +311,7 @@ def run_replay(adapter=None, families=None, modules=None) -> list[CaseResult]:
     results = []
     loader = unittest.TestLoader()
     for module_name in modules if modules is not None else test_modules(families):
-        module = load_test_module(module_name)
+        module = load_test_module(module_name, adapter)
         file = module_name.removeprefix("keras.src.layers.").replace(".", "/") + ".py"
         with _patched(module, adapter):
             for cls in _test_classes(module):
