@@ -23,7 +23,7 @@ adds 0.1 to every floating output of ours (the replay must then fail).
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import functools
 import inspect
 
@@ -69,11 +69,11 @@ class KerasOnlyAttribute(NotApplicable, AttributeError):
 # module is an AttributeError (a failure), never n/a.
 KERAS_ONLY_ATTRIBUTES = {
     "quantization": ("quantize", "quantized_call", "quantization_mode", "kernel_scale", "_int8_call",
-                     "_int4_call", "_float8_call", "inputs_scale", "outputs_grad_scale", "_kernel",
+                     "_int4_call", "_float8_call", "inputs_scale", "outputs_grad_scale",
                      "quantized_build", "_quantization_mode_error", "kernel_zero", "g_idx",
                      "_orig_output_dim", "_orig_input_dim", "variable_serialization_spec"),
     "saving": ("save_own_variables", "load_own_variables", "get_build_config", "build_from_config"),
-    "keras_private": ("_query_dense", "_key_dense", "_value_dense", "_output_dense", "_gate_dense",
+    "keras_private": ("_kernel", "_query_dense", "_key_dense", "_value_dense", "_output_dense", "_gate_dense",
                       "_compute_attention", "_sliding_window", "_masked_softmax", "_dot_product_equation",
                       "_combine_equation", "_build_attention", "_inverse_sqrt_key_dim", "_dropout_layer",
                       "_softmax", "_flash_attention", "_return_attention_scores"),
@@ -620,6 +620,10 @@ class TorchAdapter:
                                                               "__module__": __name__})
         return self._classes[name]
 
+    def counting(self):
+        """Context in which constructions are counted (ours count in AdaptedLayer.__init__)."""
+        return contextlib.nullcontext()
+
     def custom_objects(self) -> dict:
         """Every adapted class by its Keras name, for Keras' deserialization (`deserialize_keras_object`)."""
         return {name: self.layer_class(name) for name in ours.__all__ if self.covers(name)}
@@ -633,27 +637,47 @@ class PerturbedAdapter(TorchAdapter):
 
 
 class KerasIdentityAdapter(TorchAdapter):
-    """Keras' own classes (counted when constructed): the replay's self-test must then never fail."""
+    """Keras' own classes: the replay's self-test must then never fail. Constructions are counted by
+    wrapping the Keras classes' `__init__` while the replay runs (a subclass would not do: Keras
+    treats subclasses differently, e.g. `Dense.quantize` refuses them)."""
 
     name = "keras"
 
     def layer_class(self, name: str):
-        if name not in self._classes:
-            import keras
+        import keras
 
-            keras_class = getattr(keras.layers, name)
-            adapter = self
-            original_init = keras_class.__init__
-
-            def __init__(self, *args, **kwargs):
-                adapter.constructed += 1
-                original_init(self, *args, **kwargs)
-
-            # Same name, module and qualname: serialization resolves it to Keras' class.
-            self._classes[name] = type(name, (keras_class,), {"__init__": __init__,
-                                                              "__module__": keras_class.__module__,
-                                                              "__qualname__": keras_class.__qualname__})
-        return self._classes[name]
+        return getattr(keras.layers, name)
 
     def custom_objects(self) -> dict:
         return {}
+
+    @contextlib.contextmanager
+    def counting(self):
+        import keras
+
+        classes = {getattr(keras.layers, n) for n in ours.__all__ if self.covers(n) and hasattr(keras.layers, n)}
+        saved = {cls: cls.__dict__.get("__init__") for cls in classes}
+        for cls in classes:
+            cls.__init__ = _counting_init(cls, cls.__init__, self)
+        try:
+            yield
+        finally:
+            for cls, init in saved.items():
+                if init is None:
+                    del cls.__init__
+                else:
+                    cls.__init__ = init
+
+
+def _counting_init(cls, original, adapter):
+    """`cls.__init__` that counts constructions of `cls` itself (not of its Keras subclasses' inner
+    calls), with the original's signature, which Keras' `Operation.__new__` inspects."""
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        if type(self) is cls:
+            adapter.constructed += 1
+        original(self, *args, **kwargs)
+
+    __init__.__signature__ = inspect.signature(original)  # getfullargspec and signature alike
+    return __init__

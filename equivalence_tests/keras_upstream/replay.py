@@ -241,7 +241,8 @@ def _patched(module, adapter):
     saved_registered = dict(registered)
     registered.update(adapter.custom_objects())
     try:
-        yield
+        with adapter.counting():
+            yield
     finally:
         registered.clear()
         registered.update(saved_registered)
