@@ -17,16 +17,18 @@ from equivalence_tests.keras_upstream.known_failures import KNOWN_FAILURES
 pytest.importorskip("keras")
 
 # The identity run pays for Keras' own `model.fit` training check (XLA-compiled) in every
-# `run_layer_test`: ~170 s over all families. CI replays these files with it, one per family where
-# a family has several (the full identity run: `python -m equivalence_tests.keras_upstream --adapter keras`).
+# `run_layer_test`: ~170 s over all families on 2 idle cores (0 failures, 496 passes, 20 files). CI replays
+# the files that exercise every mechanism of the replay (import-time `parameterized` classes, Model stubs,
+# error wording, Keras' skip marks, graph tensors, `from keras.src.layers import X`) at a fraction of that;
+# the full run: `python -m equivalence_tests.keras_upstream --adapter keras`.
 IDENTITY_MODULES = [f"keras.src.layers.{m}" for m in (
     "activations.activation_test", "regularization.dropout_test", "core.lambda_layer_test",
-    "core.input_layer_test", "reshaping.reshape_test", "merging.merging_test", "convolutional.conv_test",
-    "pooling.max_pooling_test", "normalization.batch_normalization_test", "attention.multi_head_attention_test")]
+    "core.input_layer_test", "reshaping.reshape_test", "reshaping.permute_test", "pooling.max_pooling_test",
+    "merging.merging_test")]
 # Value-checking files for the perturbed run (shape-only tests cannot notice a +0.1).
 PERTURBED_MODULES = [f"keras.src.layers.{m}" for m in (
     "convolutional.conv_test", "pooling.max_pooling_test", "pooling.average_pooling_test",
-    "normalization.batch_normalization_test", "merging.merging_test")]
+    "normalization.batch_normalization_test")]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def test_identity_adapter_never_fails():
     results = run_replay(KerasIdentityAdapter(), modules=IDENTITY_MODULES)
     failed = {r.key: r.detail for r in results if r.outcome == "fail"}
     assert not failed, failed
-    assert sum(r.outcome == "pass" for r in results) > 200
+    assert sum(r.outcome == "pass" for r in results) > 90
 
 
 def test_perturbed_port_fails(ours):

@@ -455,10 +455,7 @@ class AdaptedLayer:
         mask = self._output_mask(args, kwargs, torch_args, torch_kwargs)
         result = _map(output, functools.partial(to_backend, perturbation=self._adapter.perturbation))
         if mask is not None and not isinstance(result, (list, tuple, dict)):
-            try:
-                result._keras_mask = to_backend(mask)
-            except AttributeError:
-                pass
+            result._keras_mask = to_backend(mask)  # what keras.backend.set_keras_mask does on TensorFlow
         return result
 
     def _populate_masks(self, args, kwargs, names):
