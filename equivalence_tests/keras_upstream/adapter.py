@@ -41,7 +41,7 @@ CATEGORIES = {
     "saving": "Keras saving machinery (.keras files, build/compile configs)",
     "keras_only_attribute": "Keras-only layer attributes (seed generators, Keras variables' internals, tracking)",
     "backend_specific": "the test is skipped by Keras itself on the TensorFlow backend",
-    "error_wording": "the same exception type is raised; only Keras' message wording differs",
+    "error_wording": "every check passes; only the wording of expected errors (same exception type) differs",
     "not_our_layer": "the test does not construct any layer of the port",
     "flash_attention": "flash attention configuration of the Keras backend",
     "keras_private": "Keras-private members and hooks (_query_dense, _compute_attention, ...): internals differ",
