@@ -8,8 +8,7 @@ from ..base import Layer
 
 
 class ELU(Layer):
-    """Keras `ELU(alpha=1.0)`. Keras 3.15's `get_config` leaves `alpha` out (a rebuilt Keras layer
-    falls back to 1.0); ours includes it, which Keras' constructor accepts."""
+    """Keras `ELU(alpha=1.0)`."""
 
     supports_masking = True
 

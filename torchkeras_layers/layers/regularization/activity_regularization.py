@@ -13,6 +13,9 @@ class ActivityRegularization(Layer):
     supports_masking = True
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        if "activity_regularizer" in kwargs:
+            raise TypeError("ActivityRegularization: argument `activity_regularizer` is set by `l1` and `l2`; "
+                            f"received activity_regularizer={kwargs['activity_regularizer']!r}")
         try:
             regularizer = L1L2(l1=l1, l2=l2)
         except ValueError as err:
