@@ -203,6 +203,9 @@ UP_SAMPLING_2D = LayerSpec(
     module=_layer("UpSampling2D"),
     samples=[
         Sample({}, (2, 3, 4, 2)),
+        # Second, so that the compile/export/ONNX checks (first two samples) run the matrix path too.
+        Sample({"size": (2, 3), "interpolation": "bicubic", "data_format": "channels_first"}, (2, 2, 3, 4),
+               dtypes=FLOAT32, id="bicubic-channels_first-small"),
         Sample({"size": (3, 2), "data_format": "channels_first"}, (2, 2, 3, 4), id="nearest-channels_first"),
         Sample({"size": 3}, (1, 2, 3, 2), id="int-size"),
     ]
