@@ -16,7 +16,7 @@ import math
 
 import torch
 
-__all__ = ["repeat_axes", "resize_matrix", "apply_axis_matrix", "RESIZE_KERNELS"]
+__all__ = ["RESIZE_KERNELS", "apply_axis_matrix", "repeat_axes", "resize_matrix"]
 
 _KEYS_A = -0.5  # Keys' cubic convolution parameter in TF's half-pixel bicubic
 _TABLE_SIZE = 1024  # TF's bicubic coefficient table resolution
@@ -25,18 +25,15 @@ RESIZE_KERNELS = ("bicubic", "lanczos3", "lanczos5")
 
 def repeat_axes(x: torch.Tensor, repeats, axes) -> torch.Tensor:
     """Repeat each element `repeats[i]` times along `axes[i]` (sorted, positive): a broadcast view
-    with a unit axis after each repeated one, materialised by a single reshape copy."""
-    shape = list(x.shape)
-    expanded = x
-    for offset, (axis, r) in enumerate(zip(axes, repeats)):
-        expanded = expanded.unsqueeze(axis + offset + 1)
+    with a new axis after each repeated one, materialised by a single reshape copy."""
     target = []
-    for axis, size in enumerate(shape):
-        target.append(size)
-        if axis in axes:
-            target.append(repeats[axes.index(axis)])
-    expanded = expanded.expand(target)
+    for axis, size in enumerate(x.shape):
+        target += [size, repeats[axes.index(axis)]] if axis in axes else [size]
+    expanded = x
     for offset, axis in enumerate(axes):
+        expanded = expanded.unsqueeze(axis + offset + 1)
+    expanded = expanded.expand(target)
+    for axis in axes:  # each flatten shifts the later axes back to their original positions
         expanded = expanded.flatten(axis, axis + 1)
     return expanded
 

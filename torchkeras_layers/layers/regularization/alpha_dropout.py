@@ -26,10 +26,9 @@ class AlphaDropout(Layer):
         super().__init__(**kwargs)
         self.rate = check_rate(self, rate)
         self.seed = check_seed(self, seed)
-        if noise_shape is not None:
-            if not isinstance(noise_shape, (tuple, list)) or any(
-                    d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1) for d in noise_shape):
-                raise self._arg_error("noise_shape", "must be None or a tuple of positive ints / None", noise_shape)
+        if noise_shape is not None and (not isinstance(noise_shape, (tuple, list)) or any(
+                d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1) for d in noise_shape)):
+            raise self._arg_error("noise_shape", "must be None or a tuple of positive ints / None", noise_shape)
         self.noise_shape = noise_shape
 
     def _concrete_noise_shape(self, inputs) -> tuple:
