@@ -1,6 +1,5 @@
 """Integer-factor upsampling as TensorFlow's `tf.image.resize` (antialias off) computes it.
 
-* ``repeat_axes``: nearest-neighbour upsampling by whole factors (Keras' `ops.repeat`), one copy.
 * ``resize_matrix``: the (out, in) interpolation matrix of one axis for "bicubic", "lanczos3" and
   "lanczos5", whose TF kernels torch has no equal for. Applied separably, it gives TF's numbers:
   - "bicubic" is TF's `ResizeBicubic(half_pixel_centers=True)`: Keys' cubic with a = -0.5 (torch
@@ -16,26 +15,11 @@ import math
 
 import torch
 
-__all__ = ["RESIZE_KERNELS", "apply_axis_matrix", "repeat_axes", "resize_matrix"]
+__all__ = ["RESIZE_KERNELS", "apply_axis_matrix", "resize_matrix"]
 
 _KEYS_A = -0.5  # Keys' cubic convolution parameter in TF's half-pixel bicubic
 _TABLE_SIZE = 1024  # TF's bicubic coefficient table resolution
 RESIZE_KERNELS = ("bicubic", "lanczos3", "lanczos5")
-
-
-def repeat_axes(x: torch.Tensor, repeats, axes) -> torch.Tensor:
-    """Repeat each element `repeats[i]` times along `axes[i]` (sorted, positive): a broadcast view
-    with a new axis after each repeated one, materialised by a single reshape copy."""
-    target = []
-    for axis, size in enumerate(x.shape):
-        target += [size, repeats[axes.index(axis)]] if axis in axes else [size]
-    expanded = x
-    for offset, axis in enumerate(axes):
-        expanded = expanded.unsqueeze(axis + offset + 1)
-    expanded = expanded.expand(target)
-    for axis in axes:  # each flatten shifts the later axes back to their original positions
-        expanded = expanded.flatten(axis, axis + 1)
-    return expanded
 
 
 def _keys_cubic_near(t: torch.Tensor) -> torch.Tensor:  # |x| in [0, 1]
@@ -76,6 +60,11 @@ def resize_matrix(kernel: str, in_size: int, out_size: int, device=None) -> torc
 
 
 def apply_axis_matrix(x: torch.Tensor, matrix: torch.Tensor, axis: int) -> torch.Tensor:
-    """``matrix @ x`` along `axis` (a tensordot that keeps the axis in place)."""
-    moved = torch.tensordot(x, matrix.to(x.dtype), dims=([axis], [1]))  # the new axis comes last
-    return moved.movedim(-1, axis)
+    """``matrix @ x`` along `axis`, as one matmul on a (before, axis, after) view of `x` (no
+    transposes, so no copies of a contiguous input in either data format)."""
+    matrix = matrix.to(x.dtype)
+    if axis in (-1, x.dim() - 1):
+        return torch.matmul(x, matrix.T)  # (..., in) @ (in, out): one GEMM, not a batch of vector products
+    after = x.shape[axis + 1:]
+    rows = x.reshape(-1, x.shape[axis], math.prod(after))
+    return torch.matmul(matrix, rows).reshape(*x.shape[:axis], matrix.shape[0], *after)

@@ -9,6 +9,7 @@ from ...ops.resize import apply_axis_matrix, resize_matrix
 from ..arguments import standardize_data_format, standardize_tuple
 from ..base import InputSpec
 from .up_sampling import BaseUpSampling
+from .zero_padding import spatial_axes
 
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")  # Keras 3.15, TF backend
 
@@ -35,14 +36,13 @@ class UpSampling2D(BaseUpSampling):
     def forward(self, inputs):
         if self.interpolation in ("nearest", "area"):
             return super().forward(inputs)
-        axes = self._axes
         if self.interpolation == "bilinear":
             images = to_channels_first(inputs, self.data_format)
             out_size = [images.shape[2] * self.size[0], images.shape[3] * self.size[1]]
             resized = F.interpolate(images, size=out_size, mode="bilinear", align_corners=False)
             return from_channels_first(resized, self.data_format, 2)
         outputs = inputs
-        for axis, factor in zip(axes, self.size):
+        for axis, factor in zip(spatial_axes(self.data_format, 2), self.size):
             size = inputs.shape[axis]
             outputs = apply_axis_matrix(outputs, resize_matrix(self.interpolation, size, size * factor,
                                                                inputs.device), axis)
