@@ -14,9 +14,9 @@ class BaseUpSampling(Layer):
 
     Keras repeats (`ops.repeat`); torch's "nearest-exact" interpolation by whole factors reads source
     ``floor((i + 0.5) / size)``, the same element, and runs on the channels-first view of either
-    layout without a transpose copy (1.7x faster than an expand-and-reshape repeat on a channels-first
-    (8, 32, 64, 64) input, as fast on channels-last). The half-pixel offset keeps the index exact
-    while the output axis is shorter than ~8e6 (float32 error of the source position < 0.5 / size).
+    layout without a transpose copy (faster than an expand-and-reshape repeat in both layouts). The
+    half-pixel offset keeps the index exact while the output axis is shorter than ~8e6 (the float32
+    error of the source position stays below 0.5 / size).
     """
 
     data_format: str
