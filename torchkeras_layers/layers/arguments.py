@@ -37,3 +37,15 @@ def standardize_padding(layer: Layer, value, *, allow_causal: bool = False) -> s
     if not isinstance(value, str) or value.lower() not in allowed:
         raise layer._arg_error("padding", f"must be one of {allowed}", value)
     return value.lower()
+
+
+def standardize_pairs(layer: Layer, value, n: int, name: str) -> tuple:
+    """Keras' per-axis (before, after) amounts of ZeroPadding2D/3D and Cropping2D/3D: an int (all
+    sides), n ints (symmetric per axis) or n pairs -> n pairs of non-negative ints."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise layer._arg_error(name, "must not be negative", value)
+        return ((value, value),) * n
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        raise layer._arg_error(name, f"must be an int, a tuple of {n} ints or a tuple of {n} pairs of ints", value)
+    return tuple(standardize_tuple(layer, entry, 2, name, allow_zero=True) for entry in value)

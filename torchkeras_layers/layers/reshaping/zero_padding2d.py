@@ -1,0 +1,22 @@
+"""`ZeroPadding2D`: zeros around the 2 spatial axes."""
+
+from __future__ import annotations
+
+from ..arguments import standardize_data_format, standardize_pairs
+from ..base import InputSpec
+from .zero_padding import BaseZeroPadding
+
+
+class ZeroPadding2D(BaseZeroPadding):
+    """Keras `ZeroPadding2D(padding=(1, 1), data_format=None)`: `padding` is an int, 2 ints
+    (symmetric per axis) or 2 (before, after) pairs."""
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(self, data_format)
+        self.padding = standardize_pairs(self, padding, 2, "padding")
+        self.input_spec = InputSpec(ndim=4)
+
+    @property
+    def axis_pads(self):
+        return self.padding
