@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from ..base import Layer
 
 
-class ELU(Layer):
+class ELU(Layer, built_at_init=True):
     """Keras `ELU(alpha=1.0)`."""
 
     supports_masking = True

@@ -10,7 +10,7 @@ from ..base import Layer
 from .relu import _non_negative
 
 
-class LeakyReLU(Layer):
+class LeakyReLU(Layer, built_at_init=True):
     """Keras `LeakyReLU(negative_slope=0.3)`; the deprecated `alpha=` is still accepted, with a warning."""
 
     supports_masking = True

@@ -16,7 +16,7 @@ def _non_negative(layer: Layer, arg: str, value, allow_none: bool = False):
     return value
 
 
-class ReLU(Layer):
+class ReLU(Layer, built_at_init=True):
     """Keras `ReLU(max_value=None, negative_slope=0.0, threshold=0.0)`:
     ``f(x) = min(x, max_value)`` for ``x > threshold``, ``negative_slope * (x - threshold)`` below.
     Written as Keras' `activations.relu` composes it, so the gradients at the kinks agree too."""

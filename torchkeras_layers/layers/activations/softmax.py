@@ -12,7 +12,7 @@ def large_negative_number(dtype: torch.dtype) -> float:
     return -3e4 if dtype == torch.float16 else -1e9
 
 
-class Softmax(Layer):
+class Softmax(Layer, built_at_init=True):
     """Keras `Softmax(axis=-1)`; `axis` may be a list of axes (normalised jointly).
 
     ``forward(inputs, mask=None)``: `mask` (bool, or numbers where > 0.5 keeps) must broadcast to

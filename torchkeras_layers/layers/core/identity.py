@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..base import Layer
 
 
-class Identity(Layer):
+class Identity(Layer, built_at_init=True):
     """Keras `Identity()`; masks pass through."""
 
     supports_masking = True

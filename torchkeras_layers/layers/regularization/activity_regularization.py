@@ -6,7 +6,7 @@ from ...regularizers import L1L2
 from ..base import Layer
 
 
-class ActivityRegularization(Layer):
+class ActivityRegularization(Layer, built_at_init=True):
     """Keras `ActivityRegularization(l1=0.0, l2=0.0)`: ``l1 * sum|x| + l2 * sum x^2``, divided by the
     batch size (Keras 3), recorded as the activity loss of each forward."""
 

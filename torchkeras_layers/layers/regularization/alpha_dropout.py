@@ -11,7 +11,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-class AlphaDropout(Layer):
+class AlphaDropout(Layer, built_at_init=True):
     """Keras `AlphaDropout(rate, noise_shape=None, seed=None)`.
 
     In training, dropped units are set to SELU's negative saturation ``alpha' = -alpha * scale`` and

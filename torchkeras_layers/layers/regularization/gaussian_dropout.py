@@ -10,7 +10,7 @@ from ..base import Layer
 from .random_state import check_below_one, check_rate, check_seed, seeded_generator
 
 
-class GaussianDropout(Layer):
+class GaussianDropout(Layer, built_at_init=True):
     """Keras `GaussianDropout(rate, seed=None)`: ``x * N(1, rate / (1 - rate))`` when training."""
 
     supports_masking = True

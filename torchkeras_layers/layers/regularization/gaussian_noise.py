@@ -8,7 +8,7 @@ from ..base import Layer
 from .random_state import check_rate, check_seed, seeded_generator
 
 
-class GaussianNoise(Layer):
+class GaussianNoise(Layer, built_at_init=True):
     """Keras `GaussianNoise(stddev, seed=None)`: ``x + N(0, stddev^2)`` when training (Keras limits
     `stddev` to [0, 1])."""
 

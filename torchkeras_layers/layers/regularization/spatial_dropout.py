@@ -8,7 +8,7 @@ from ..base import InputSpec
 from ..core.dropout import Dropout
 
 
-class BaseSpatialDropout(Dropout):
+class BaseSpatialDropout(Dropout, registered=False):
     """Keras' `BaseSpatialDropout`: a `Dropout` whose noise shape keeps the batch and channel axes and
     broadcasts over the spatial ones. As in Keras, the constructor takes no base-layer arguments
     besides `name` and `dtype`, and the config is `rate`, `seed`, `name`, `dtype` (the variable dtype's
@@ -27,7 +27,7 @@ class BaseSpatialDropout(Dropout):
         return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": dtype_name(self.dtype)}
 
 
-class SpatialDropout1D(BaseSpatialDropout):
+class SpatialDropout1D(BaseSpatialDropout, built_at_init=True):
     """Keras `SpatialDropout1D(rate, seed=None)` on `(batch, steps, channels)`."""
 
     spatial_rank = 1
@@ -36,7 +36,7 @@ class SpatialDropout1D(BaseSpatialDropout):
         super().__init__(rate, seed=seed, name=name, dtype=dtype)
 
 
-class SpatialDropout2D(BaseSpatialDropout):
+class SpatialDropout2D(BaseSpatialDropout, built_at_init=True):
     """Keras `SpatialDropout2D(rate, data_format=None, seed=None)`."""
 
     spatial_rank = 2
@@ -48,7 +48,7 @@ class SpatialDropout2D(BaseSpatialDropout):
         return {**super().get_config(), "data_format": self.data_format}
 
 
-class SpatialDropout3D(BaseSpatialDropout):
+class SpatialDropout3D(BaseSpatialDropout, built_at_init=True):
     """Keras `SpatialDropout3D(rate, data_format=None, seed=None)`."""
 
     spatial_rank = 3

@@ -6,7 +6,7 @@ from ..base import Layer
 from .zero_padding import spatial_axes
 
 
-class BaseCropping(Layer):
+class BaseCropping(Layer, registered=False):
     """Subclasses set `data_format` and `cropping` (per spatial axis (before, after))."""
 
     data_format: str

@@ -9,7 +9,7 @@ from ..base import Layer
 from .zero_padding import spatial_axes
 
 
-class BaseUpSampling(Layer):
+class BaseUpSampling(Layer, registered=False):
     """Subclasses set `data_format` and `size` (one positive int per spatial axis).
 
     Keras repeats (`ops.repeat`); torch's "nearest-exact" interpolation by whole factors reads source

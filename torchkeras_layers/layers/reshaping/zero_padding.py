@@ -13,7 +13,7 @@ def spatial_axes(data_format: str, rank: int) -> range:
     return range(1, rank + 1) if data_format == "channels_last" else range(2, rank + 2)
 
 
-class BaseZeroPadding(Layer):
+class BaseZeroPadding(Layer, registered=False):
     """Subclasses set `data_format`, `padding` (Keras' config form) and `axis_pads` (per spatial axis)."""
 
     data_format: str
