@@ -5,7 +5,6 @@ from __future__ import annotations
 import numbers
 
 import torch
-import torch.nn.functional as F
 
 from ..base import InputSpec, Layer
 from ._axes import check_axes_in_rank, is_int
@@ -18,7 +17,7 @@ class GroupNormalization(Layer):
 
     `groups=-1` is instance normalisation: build sets `groups` to the channel count (Keras does too,
     so the config shows the count after build). The statistics of group g are the mean and biased
-    variance over every non-batch axis of its channels; torch's `F.group_norm` computes exactly that on
+    variance over every non-batch axis of its channels; `torch.group_norm` computes exactly that on
     a channels-first view. 16-bit inputs are computed in float32 and cast back.
     """
 
@@ -95,9 +94,15 @@ class GroupNormalization(Layer):
         axis = self._channel_axis
         # (N, C, *) view: a channels-last 4D/5D input is a channels_last-strided tensor, which the kernel reads as is.
         channels_first = x if axis == 1 else x.movedim(axis, 1)
-        outputs = F.group_norm(
-            channels_first, self.groups, None if self.gamma is None else self.gamma.to(x.dtype),
-            None if self.beta is None else self.beta.to(x.dtype), self.epsilon)
+        gamma = None if self.gamma is None else self.gamma.to(x.dtype)
+        beta = None if self.beta is None else self.beta.to(x.dtype)
+        # torch.group_norm, not F.group_norm: F rejects groups of one value, which Keras normalises to beta.
+        if gamma is None and beta is not None:
+            # torch's group-norm backward fails for a bias without a weight ("tensor does not have a device").
+            outputs = torch.group_norm(channels_first, self.groups, None, None, self.epsilon, False)
+            outputs = outputs + beta.reshape((-1,) + (1,) * (x.dim() - 2))
+        else:
+            outputs = torch.group_norm(channels_first, self.groups, gamma, beta, self.epsilon, False)
         outputs = outputs if axis == 1 else outputs.movedim(1, axis)
         return outputs.to(inputs.dtype)
 
