@@ -112,12 +112,8 @@ def test_set_weights_takes_effect():
     torch.testing.assert_close(out, torch.tensor([[1.0, 2.0]]))
 
 
-@pytest.mark.parametrize("interpolation", ["bicubic", "area", "lanczos3", "lanczos5"])
-def test_resizing_interpolations_without_equal_torch_kernel(interpolation):
+@pytest.mark.parametrize("interpolation,antialias", [("bicubic", False), ("area", False), ("area", True),
+                                                     ("lanczos3", False), ("lanczos5", True)])
+def test_resizing_interpolations_without_equal_torch_kernel(interpolation, antialias):
     with pytest.raises(NotImplementedError, match=f"Resizing.*{interpolation}"):
-        Resizing(4, 4, interpolation=interpolation)
-
-
-def test_resizing_antialias_not_implemented():
-    with pytest.raises(NotImplementedError, match="Resizing.*antialias"):
-        Resizing(4, 4, antialias=True)
+        Resizing(4, 4, interpolation=interpolation, antialias=antialias)

@@ -162,6 +162,9 @@ def _resizing_sample(rng):
     height, width = (int(d) for d in rng.integers(1, 10, size=2))
     config = {"height": int(rng.integers(1, 10)), "width": int(rng.integers(1, 10)),
               "interpolation": str(rng.choice(["bilinear", "nearest"])), "data_format": data_format}
+    if rng.random() < 0.25:
+        config["antialias"] = True
+        config["interpolation"] = str(rng.choice(["bilinear", "bicubic", "nearest"]))
     aspect = rng.random()
     if aspect < 0.25:
         config["crop_to_aspect_ratio"] = True
@@ -190,6 +193,13 @@ RESIZING = LayerSpec(
         Sample({"height": 3, "width": 8, "pad_to_aspect_ratio": True, "data_format": "channels_first"}, (1, 2, 4, 4),
                dtypes=F32, id="pad-channels-first"),
         Sample({"height": 5, "width": 3}, (4, 6, 2), dtypes=F32, id="unbatched"),
+        Sample({"height": 4, "width": 5, "antialias": True}, (2, 9, 13, 2), dtypes=F32, id="antialias-bilinear-down"),
+        Sample({"height": 3, "width": 7, "antialias": True, "interpolation": "bicubic"}, (2, 8, 5, 2), dtypes=F32,
+               id="antialias-bicubic-mixed"),
+        Sample({"height": 9, "width": 11, "antialias": True, "interpolation": "bicubic"}, (1, 4, 5, 1), dtypes=F32,
+               id="antialias-bicubic-up"),
+        Sample({"height": 3, "width": 4, "antialias": True, "interpolation": "nearest"}, (2, 7, 9, 1),
+               id="antialias-ignored-for-nearest"),
         # Integer images are rounded back to their dtype. Bilinear values of integers can land on k + 0.5, where
         # float rounding decides the integer; multiples of 16 resized by 2 give exact integers (weights k/16).
         Sample({"height": 6, "width": 8}, None, make_inputs=_integers((2, 3, 4, 2), 0, 16, scale=16), grad=False,

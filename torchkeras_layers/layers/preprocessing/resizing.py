@@ -8,16 +8,16 @@ from ..arguments import standardize_data_format
 from ..base import Layer
 from . import _image
 
-_INTERPOLATIONS = tuple(_image.TORCH_MODES) + _image.KERAS_ONLY_INTERPOLATIONS
 _FILL_MODES = ("constant",)  # the TensorFlow backend's resize supports only this one
 
 
 class Resizing(Layer):
     """Keras `Resizing` (Keras 3.15 arguments).
 
-    `interpolation` "bilinear" (TF half-pixel, no antialias) and "nearest" (TF half-pixel) equal Keras
-    exactly. Keras' other methods ("bicubic", "area", "lanczos3", "lanczos5") and `antialias=True`
-    have no equal torch kernel: NotImplementedError at construction. Values Keras rejects at call time
+    `interpolation` "bilinear" (TF half-pixel) and "nearest" (TF half-pixel) equal Keras, and with
+    `antialias=True` "bilinear" and "bicubic" too (TF's scale-and-translate kernels are torch's
+    antialiased ones). Keras' other combinations ("area", "lanczos3", "lanczos5", and "bicubic" without
+    antialias) have no equal torch kernel: NotImplementedError at construction. Values Keras rejects at call time
     (an unknown interpolation, a `fill_mode` other than "constant", both aspect-ratio options) are
     rejected at the first call, with the same conditions. Integer images are rounded and saturated back
     to their dtype, as Keras does.
@@ -42,12 +42,12 @@ class Resizing(Layer):
                 raise self._arg_error(arg, "must be a positive int", value, TypeError)
             if value < 1:
                 raise self._arg_error(arg, "must be a positive int", value)
-        if interpolation in _image.KERAS_ONLY_INTERPOLATIONS:
-            raise NotImplementedError(f"{self.__class__.__name__}: argument `interpolation`={interpolation!r} has no "
-                                      f"torch kernel equal to TensorFlow's; supported: {tuple(_image.TORCH_MODES)}")
-        if antialias:
-            raise NotImplementedError(f"{self.__class__.__name__}: argument `antialias=True` (TensorFlow's "
-                                      "scale-and-translate kernels) has no equal torch kernel; use antialias=False")
+        supported = _image.ANTIALIAS_MODES if antialias else _image.TORCH_MODES
+        if interpolation in _image.KERAS_INTERPOLATIONS and interpolation not in supported:
+            raise NotImplementedError(
+                f"{self.__class__.__name__}: argument `interpolation`={interpolation!r} with antialias={bool(antialias)} "
+                f"has no torch kernel equal to TensorFlow's; supported: {tuple(_image.TORCH_MODES)}, and with "
+                f"antialias=True {tuple(_image.ANTIALIAS_MODES)}")
         if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Real):
             raise self._arg_error("fill_value", "must be a number", fill_value, TypeError)
         self.height = height
@@ -62,8 +62,8 @@ class Resizing(Layer):
 
     def build(self, input_shape):
         # Keras' TensorFlow backend checks these when resizing, so they are call-time errors there too.
-        if self.interpolation not in _INTERPOLATIONS:
-            raise self._arg_error("interpolation", f"must be one of {_INTERPOLATIONS}", self.interpolation)
+        if self.interpolation not in _image.KERAS_INTERPOLATIONS:
+            raise self._arg_error("interpolation", f"must be one of {_image.KERAS_INTERPOLATIONS}", self.interpolation)
         if self.fill_mode not in _FILL_MODES:
             raise self._arg_error("fill_mode", f"must be one of {_FILL_MODES}", self.fill_mode)
         if self.crop_to_aspect_ratio and self.pad_to_aspect_ratio:
@@ -83,7 +83,7 @@ class Resizing(Layer):
         elif self.pad_to_aspect_ratio:
             pad = _image.pad_amounts(height, width, self.height, self.width)
         outputs = _image.resize(x, (self.height, self.width), self.interpolation, self.data_format, pad,
-                                self.fill_value)
+                                self.fill_value, self.antialias)
         return outputs if inputs.is_floating_point() else _image.saturate_cast(outputs, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
