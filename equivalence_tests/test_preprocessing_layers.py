@@ -1,6 +1,8 @@
 """What the generic spec tests cannot reach: `Normalization.adapt` against Keras' adapt on the same data
 (numpy arrays, torch/TF tensors, iterables of batches), and Resizing's NotImplementedError cases."""
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -46,8 +48,8 @@ BATCHED = [
 def test_adapt_iterable_of_batches_equals_keras(config, shape, sizes, kind):
     data = _data(shape)
     bounds = np.cumsum([0] + sizes)
-    batches = [data[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    keras_layer = _keras_adapted(config, [b for b in batches])  # Keras' iterable branch on the same batches
+    batches = [data[a:b] for a, b in itertools.pairwise(bounds)]
+    keras_layer = _keras_adapted(config, list(batches))  # Keras' iterable branch on the same batches
     ours = Normalization(**config)
     if kind == "numpy-batches":
         ours.adapt(batches)

@@ -88,8 +88,9 @@ def _normalization_sample(rng):
     config = {"axis": axis, "invert": bool(rng.random() < 0.3)}
     kept = [] if axis is None else [shape[-1]]
     if rng.random() < 0.7:
-        config["mean"] = np.round(rng.uniform(-1, 1, kept), 3).tolist() if kept else float(np.round(rng.uniform(-1, 1), 3))
-        config["variance"] = np.round(rng.uniform(0.1, 3, kept), 3).tolist() if kept else float(np.round(rng.uniform(0.1, 3), 3))
+        mean, variance = np.round(rng.uniform(-1, 1, kept), 3), np.round(rng.uniform(0.1, 3, kept), 3)
+        config["mean"] = mean.tolist() if kept else float(mean)
+        config["variance"] = variance.tolist() if kept else float(variance)
     return Sample(config, shape, id=f"fuzz-rank{rank}")
 
 
@@ -148,7 +149,8 @@ CENTER_CROP = LayerSpec(
         # Smaller input: Keras' smart_resize (aspect-ratio crop, then bilinear resize).
         Sample({"height": 8, "width": 6}, (2, 5, 4, 3), dtypes=F32, id="upscale-both"),
         Sample({"height": 7, "width": 3}, (2, 5, 6, 2), dtypes=F32, id="taller-than-input"),
-        Sample({"height": 4, "width": 9, "data_format": "channels_first"}, (2, 3, 6, 5), dtypes=F32, id="wider-channels-first"),
+        Sample({"height": 4, "width": 9, "data_format": "channels_first"}, (2, 3, 6, 5), dtypes=F32,
+               id="wider-channels-first"),
     ],
     sampler=_center_crop_sample,
     bad_inputs=[BadInput({"height": 2, "width": 2}, None, (2, 3, 4, 5, 6), id="rank-5"),
@@ -189,7 +191,8 @@ RESIZING = LayerSpec(
                dtypes=F32, id="pad-rows"),
         Sample({"height": 5, "width": 3, "pad_to_aspect_ratio": True, "fill_value": -1.0}, (2, 5, 2, 1),
                dtypes=F32, id="pad-columns-odd"),
-        Sample({"height": 5, "width": 6, "data_format": "channels_first"}, (2, 3, 4, 7), dtypes=F32, id="channels-first"),
+        Sample({"height": 5, "width": 6, "data_format": "channels_first"}, (2, 3, 4, 7), dtypes=F32,
+               id="channels-first"),
         Sample({"height": 3, "width": 8, "pad_to_aspect_ratio": True, "data_format": "channels_first"}, (1, 2, 4, 4),
                dtypes=F32, id="pad-channels-first"),
         Sample({"height": 5, "width": 3}, (4, 6, 2), dtypes=F32, id="unbatched"),

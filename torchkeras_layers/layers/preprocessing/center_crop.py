@@ -19,8 +19,10 @@ class CenterCrop(Layer):
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(**kwargs)
         for arg, value in (("height", height), ("width", width)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise self._arg_error(arg, "must be a positive int", value, TypeError if not isinstance(value, int) else ValueError)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise self._arg_error(arg, "must be a positive int", value, TypeError)
+            if value < 1:
+                raise self._arg_error(arg, "must be a positive int", value)
         self.height = height
         self.width = width
         self.data_format = standardize_data_format(self, data_format)

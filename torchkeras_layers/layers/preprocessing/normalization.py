@@ -149,11 +149,8 @@ class Normalization(Layer):
             mean, variance = _mean_var(x, self._reduce_axis)
         else:
             mean, variance = self._running_moments(batches)
-        with torch.no_grad():
-            self.mean.copy_(torch.as_tensor(np.asarray(mean) if not isinstance(mean, torch.Tensor) else mean,
-                                            device=self.mean.device).reshape(self.mean.shape))
-            self.variance.copy_(torch.as_tensor(np.asarray(variance) if not isinstance(variance, torch.Tensor)
-                                                else variance, device=self.variance.device).reshape(self.variance.shape))
+        _assign(self.mean, mean)
+        _assign(self.variance, variance)
 
     def _running_moments(self, batches):
         """Keras' combination of batch moments (exact for any batch sizes), in the compute dtype."""
@@ -193,6 +190,12 @@ class Normalization(Layer):
             "mean": np.array(self.input_mean).tolist(),
             "variance": np.array(self.input_variance).tolist(),
         }
+
+
+def _assign(weight: torch.Tensor, value) -> None:
+    """Keras' `variable.assign`: the value (numpy or torch) cast to the weight's dtype and device."""
+    with torch.no_grad():
+        weight.copy_(torch.as_tensor(np.asarray(value) if isinstance(value, np.generic) else value).reshape(weight.shape))
 
 
 def _extract_batch(batch):

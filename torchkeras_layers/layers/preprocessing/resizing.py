@@ -45,7 +45,8 @@ class Resizing(Layer):
         supported = _image.ANTIALIAS_MODES if antialias else _image.TORCH_MODES
         if interpolation in _image.KERAS_INTERPOLATIONS and interpolation not in supported:
             raise NotImplementedError(
-                f"{self.__class__.__name__}: argument `interpolation`={interpolation!r} with antialias={bool(antialias)} "
+                f"{self.__class__.__name__}: argument `interpolation`={interpolation!r} with "
+                f"antialias={bool(antialias)} "
                 f"has no torch kernel equal to TensorFlow's; supported: {tuple(_image.TORCH_MODES)}, and with "
                 f"antialias=True {tuple(_image.ANTIALIAS_MODES)}")
         if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Real):
