@@ -129,18 +129,26 @@ class XFail:
 
 
 def layer_class(name: str, framework: str = "torchkeras_layers") -> type:
-    """The class a spec named `name` tests: ours (``torchkeras_layers.layers.<name>``) or the
-    reference's (``keras.layers.<name>``, ``tf_keras.layers.<name>``). Imported lazily, so importing
-    the registry stays cheap. The one place that maps a spec name to classes."""
+    """The class a spec named `name` tests: ours (``torchkeras_layers.layers.<name>``) or the Keras class it
+    mirrors, by the Keras module and class in `torchkeras_layers.registry` (``keras.layers.<name>``, or a
+    source module such as ``keras.src.applications.convnext``), or tf_keras' of the same name. Imported
+    lazily, so importing the registry stays cheap. The one place that maps a spec name to classes."""
+    from torchkeras_layers import layers, registry
+
     if framework == "torchkeras_layers":
-        from torchkeras_layers import layers
-    elif framework == "keras":
-        from keras import layers
-    elif framework == "tf_keras":
-        from tf_keras import layers
-    else:
-        raise ValueError(f"layer_class: unknown framework {framework!r}; expected torchkeras_layers, keras or tf_keras")
-    return getattr(layers, name)
+        return getattr(layers, name)
+    if framework == "keras":
+        entry = registry.entry_of(getattr(layers, name, None))
+        if entry is not None and not entry.torch_only:
+            return entry.keras_class()
+        from keras import layers as keras_layers
+
+        return getattr(keras_layers, name)
+    if framework == "tf_keras":
+        from tf_keras import layers as tf_keras_layers
+
+        return getattr(tf_keras_layers, name)
+    raise ValueError(f"layer_class: unknown framework {framework!r}; expected torchkeras_layers, keras or tf_keras")
 
 
 @dataclass

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from equivalence_tests.keras_upstream import (KerasIdentityAdapter, PerturbedAdapter, TorchAdapter, run_replay,
-                                              summarize)
+from equivalence_tests.keras_upstream import KerasIdentityAdapter, PerturbedAdapter, TorchAdapter, run_replay, summarize
 from equivalence_tests.keras_upstream.known_failures import KNOWN_FAILURES
 
 pytest.importorskip("keras")

@@ -144,7 +144,8 @@ RANDOM_LAYERS = [
 ]
 
 
-@pytest.mark.parametrize("make", RANDOM_LAYERS, ids=["SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout"])
+@pytest.mark.parametrize("make", RANDOM_LAYERS,
+                         ids=["SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout"])
 def test_seeding_and_inference(make):
     x = torch.randn(8, 6, 10)
     first, twin, other = make(3), make(3), make(4)

@@ -244,7 +244,6 @@ def _keras_argument_to_ours(value):
     """Keras objects in constructor arguments -> the forms our API takes (a config dict / a name)."""
     keras = _keras()
     from keras.src.dtype_policies.dtype_policy import DTypePolicy as KerasPolicy
-
     from keras.src.dtype_policies.dtype_policy_map import DTypePolicyMap
 
     if isinstance(value, DTypePolicyMap):

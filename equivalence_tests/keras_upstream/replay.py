@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .adapter import AdaptedLayer, NotApplicable, TorchAdapter, to_torch, _flatten, _map
+from .adapter import AdaptedLayer, NotApplicable, TorchAdapter, _flatten, _map, to_torch
 from .families import test_modules
 
 

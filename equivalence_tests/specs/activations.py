@@ -7,15 +7,6 @@ import numpy as np
 from ..registry import BadInput, LayerSpec, Sample
 
 
-def _layer(name):
-    def get():
-        from torchkeras_layers import layers
-
-        return getattr(layers, name)
-
-    return get
-
-
 def _shape(rng, min_rank=2, max_rank=5):
     return tuple(int(d) for d in rng.integers(1, 5, size=int(rng.integers(min_rank, max_rank + 1))))
 

@@ -13,15 +13,6 @@ from .. import numpy_refs_conv as refs
 from ..registry import BadInput, LayerSpec, Sample
 
 
-def _cls(name):
-    def load():
-        from torchkeras_layers import layers
-
-        return getattr(layers, name)
-
-    return load
-
-
 def _shape(batch, spatial, channels, data_format):
     return (batch, *spatial, channels) if data_format == "channels_last" else (batch, channels, *spatial)
 

@@ -7,15 +7,6 @@ import numpy as np
 from ..registry import BadInput, LayerSpec, Sample
 
 
-def _layer(name):
-    def get():
-        from torchkeras_layers import layers
-
-        return getattr(layers, name)
-
-    return get
-
-
 def _spatial_shape(rng, rank, data_format, low=1, high=5):
     spatial = tuple(int(d) for d in rng.integers(low, high, size=rank))
     batch, channels = int(rng.integers(1, 4)), int(rng.integers(1, 4))

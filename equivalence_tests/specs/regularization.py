@@ -11,15 +11,6 @@ from __future__ import annotations
 from ..registry import BadInput, LayerSpec, Sample
 
 
-def _layer(name):
-    def get():
-        from torchkeras_layers import layers
-
-        return getattr(layers, name)
-
-    return get
-
-
 def _shape(rng, rank):
     return tuple(int(d) for d in rng.integers(1, 5, size=rank))
 

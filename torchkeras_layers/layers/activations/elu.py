@@ -26,3 +26,5 @@ class ELU(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "alpha": self.alpha}
+
+__all__ = ["ELU"]

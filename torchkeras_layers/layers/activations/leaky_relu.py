@@ -18,7 +18,7 @@ class LeakyReLU(Layer, built_at_init=True):
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
-            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.")
+            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.", stacklevel=2)
         super().__init__(**kwargs)
         self.negative_slope = _non_negative(self, "negative_slope", negative_slope)
 
@@ -30,3 +30,5 @@ class LeakyReLU(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "negative_slope": self.negative_slope}
+
+__all__ = ["LeakyReLU"]

@@ -53,3 +53,5 @@ class PReLU(Layer):
         return {**super().get_config(),
                 **self._identifier_config("alpha_initializer", "alpha_regularizer", "alpha_constraint"),
                 "shared_axes": self.shared_axes}
+
+__all__ = ["PReLU"]

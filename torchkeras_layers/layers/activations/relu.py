@@ -51,3 +51,5 @@ class ReLU(Layer, built_at_init=True):
     def get_config(self):
         return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
                 "threshold": self.threshold}
+
+__all__ = ["ReLU"]

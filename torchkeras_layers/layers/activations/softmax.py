@@ -65,3 +65,5 @@ class Softmax(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+__all__ = ["Softmax"]

@@ -1,5 +1,3 @@
-"""Attention layers."""
+"""Attention layers.
 
-from .multi_head_attention import MultiHeadAttention
-
-__all__ = ["MultiHeadAttention"]
+Each module lists its public names in `__all__`; `torchkeras_layers.layers` re-exports them."""

@@ -513,4 +513,4 @@ def _as_bool_tensor(layer, arg, mask):
                                exc=TypeError)
     return mask if mask.dtype == torch.bool else mask != 0  # Keras casts to bool: any nonzero value attends
 
-
+__all__ = ["MultiHeadAttention"]

@@ -39,3 +39,9 @@ class Conv1D(BaseConv):
             activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
+
+
+# Keras' aliases (the same classes).
+Convolution1D = Conv1D
+
+__all__ = ["Conv1D", "Convolution1D"]

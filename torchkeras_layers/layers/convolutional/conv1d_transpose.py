@@ -39,3 +39,9 @@ class Conv1DTranspose(BaseConvTranspose):
             activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
+
+
+# Keras' aliases (the same classes).
+Convolution1DTranspose = Conv1DTranspose
+
+__all__ = ["Conv1DTranspose", "Convolution1DTranspose"]

@@ -39,3 +39,9 @@ class Conv2D(BaseConv):
             activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
+
+
+# Keras' aliases (the same classes).
+Convolution2D = Conv2D
+
+__all__ = ["Conv2D", "Convolution2D"]

@@ -39,3 +39,9 @@ class Conv2DTranspose(BaseConvTranspose):
             activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
+
+
+# Keras' aliases (the same classes).
+Convolution2DTranspose = Conv2DTranspose
+
+__all__ = ["Conv2DTranspose", "Convolution2DTranspose"]

@@ -39,3 +39,9 @@ class Conv3D(BaseConv):
             activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
+
+
+# Keras' aliases (the same classes).
+Convolution3D = Conv3D
+
+__all__ = ["Conv3D", "Convolution3D"]

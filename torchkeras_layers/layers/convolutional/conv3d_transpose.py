@@ -39,3 +39,9 @@ class Conv3DTranspose(BaseConvTranspose):
             activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
+
+
+# Keras' aliases (the same classes).
+Convolution3DTranspose = Conv3DTranspose
+
+__all__ = ["Conv3DTranspose", "Convolution3DTranspose"]

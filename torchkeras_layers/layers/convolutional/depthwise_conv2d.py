@@ -38,3 +38,5 @@ class DepthwiseConv2D(BaseDepthwiseConv):
             activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
+
+__all__ = ["DepthwiseConv2D"]

@@ -44,3 +44,9 @@ class SeparableConv1D(BaseSeparableConv):
             activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
             pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint, **kwargs,
         )
+
+
+# Keras' aliases (the same classes).
+SeparableConvolution1D = SeparableConv1D
+
+__all__ = ["SeparableConv1D", "SeparableConvolution1D"]

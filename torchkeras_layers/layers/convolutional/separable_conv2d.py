@@ -44,3 +44,9 @@ class SeparableConv2D(BaseSeparableConv):
             activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
             pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint, **kwargs,
         )
+
+
+# Keras' aliases (the same classes).
+SeparableConvolution2D = SeparableConv2D
+
+__all__ = ["SeparableConv2D", "SeparableConvolution2D"]

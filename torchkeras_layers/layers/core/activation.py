@@ -18,3 +18,5 @@ class Activation(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), **self._identifier_config("activation")}
+
+__all__ = ["Activation"]

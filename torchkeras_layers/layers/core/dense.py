@@ -85,3 +85,5 @@ class Dense(LoRAMixin, Layer):
         }
         config.update(self._lora_config())
         return config
+
+__all__ = ["Dense"]

@@ -77,3 +77,5 @@ class Dropout(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
+
+__all__ = ["Dropout"]

@@ -15,3 +15,5 @@ class Identity(Layer, built_at_init=True):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+__all__ = ["Identity"]

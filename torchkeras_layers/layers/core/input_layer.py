@@ -94,3 +94,5 @@ class InputLayer(Layer, built_at_init=True):
 
 
 Input = InputLayer
+
+__all__ = ["Input", "InputLayer"]

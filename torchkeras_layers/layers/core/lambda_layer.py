@@ -106,3 +106,5 @@ def _deserialize_function(config: dict, safe_mode: bool, custom_objects: dict):
             return custom_objects[name]
         raise ValueError(f"Lambda: could not locate function {name!r}; pass custom_objects={{{name!r}: fn}} to from_config")
     raise ValueError(f"Lambda: cannot deserialize function config {config!r}")
+
+__all__ = ["Lambda"]

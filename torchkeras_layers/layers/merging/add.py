@@ -9,3 +9,5 @@ class Add(Merge):
 
     def _merge(self, tensors, masks):
         return reduce(operator.add, tensors)
+
+__all__ = ["Add"]

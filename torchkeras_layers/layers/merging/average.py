@@ -9,3 +9,5 @@ class Average(Merge):
 
     def _merge(self, tensors, masks):
         return reduce(operator.add, tensors) / len(tensors)
+
+__all__ = ["Average"]

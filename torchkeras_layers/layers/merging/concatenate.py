@@ -60,3 +60,5 @@ class Concatenate(Merge):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+__all__ = ["Concatenate"]

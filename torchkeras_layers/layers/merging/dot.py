@@ -70,3 +70,5 @@ class Dot(Merge):
 
     def get_config(self):
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+__all__ = ["Dot"]

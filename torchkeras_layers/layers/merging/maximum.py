@@ -8,3 +8,5 @@ class Maximum(Merge):
 
     def _merge(self, tensors, masks):
         return merge_with_mask_fallback(torch.maximum, tensors, masks)
+
+__all__ = ["Maximum"]

@@ -8,3 +8,5 @@ class Minimum(Merge):
 
     def _merge(self, tensors, masks):
         return merge_with_mask_fallback(torch.minimum, tensors, masks)
+
+__all__ = ["Minimum"]

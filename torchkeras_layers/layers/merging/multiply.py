@@ -20,3 +20,5 @@ class Multiply(Merge):
         if has_output_mask:
             output = torch.where(output_mask, output, torch.zeros((), dtype=output.dtype, device=output.device))
         return output
+
+__all__ = ["Multiply"]

@@ -8,3 +8,5 @@ class Subtract(Merge):
 
     def _merge(self, tensors, masks):
         return tensors[0] - tensors[1]
+
+__all__ = ["Subtract"]

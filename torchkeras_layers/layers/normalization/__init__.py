@@ -1,3 +1,1 @@
-from .batch_normalization import BatchNormalization
-
-__all__ = ["BatchNormalization"]
+"""Each module lists its public names in `__all__`; `torchkeras_layers.layers` re-exports them."""

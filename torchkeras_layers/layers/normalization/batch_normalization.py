@@ -452,3 +452,5 @@ def _sqrt_initializer(initializer):
         return torch.sqrt(initializer(shape, dtype=dtype, device=device))
 
     return sqrt_of
+
+__all__ = ["BatchNormalization"]

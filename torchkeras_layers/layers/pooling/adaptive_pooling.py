@@ -53,3 +53,8 @@ class AdaptiveMaxPooling3D(_AdaptiveMaxPooling):
     """Keras `AdaptiveMaxPooling3D(output_size, data_format=None)`."""
 
     rank = 3
+
+__all__ = [
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+]

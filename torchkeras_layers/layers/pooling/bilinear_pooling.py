@@ -85,3 +85,5 @@ class BilinearPooling(Layer, torch_only=True):
     def get_config(self):
         return {**super().get_config(), "signed_sqrt": self.signed_sqrt, "l2_normalize": self.l2_normalize,
                 "epsilon": self.epsilon, "data_format": self.data_format}
+
+__all__ = ["BilinearPooling"]

@@ -99,3 +99,5 @@ def _constant(value: torch.Tensor):
         return value.to(dtype=dtype, device=device)
 
     return initializer
+
+__all__ = ["CompactBilinearPooling"]

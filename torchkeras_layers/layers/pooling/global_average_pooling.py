@@ -53,3 +53,14 @@ class GlobalAveragePooling3D(_GlobalAveragePooling, built_at_init=True):
     """Keras `GlobalAveragePooling3D(data_format=None, keepdims=False)`."""
 
     rank = 3
+
+
+# Keras' aliases (the same classes).
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
+
+__all__ = [
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalAvgPool1D",
+    "GlobalAvgPool2D", "GlobalAvgPool3D",
+]

@@ -26,3 +26,14 @@ class GlobalMaxPooling3D(_GlobalMaxPooling, built_at_init=True):
     """Keras `GlobalMaxPooling3D(data_format=None, keepdims=False)`."""
 
     rank = 3
+
+
+# Keras' aliases (the same classes).
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
+
+__all__ = [
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+]

@@ -77,3 +77,5 @@ class L2Pooling2D(LPPooling2D, torch_only=True):
         config = super().get_config()
         del config["norm_type"]
         return config
+
+__all__ = ["LPPooling1D", "LPPooling2D", "L2Pooling1D", "L2Pooling2D"]

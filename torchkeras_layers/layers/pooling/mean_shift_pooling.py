@@ -40,3 +40,5 @@ class MeanShiftPooling2D(_MeanShiftPooling, torch_only=True):
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+__all__ = ["MeanShiftPooling1D", "MeanShiftPooling2D"]

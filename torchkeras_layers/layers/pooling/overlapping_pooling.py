@@ -40,3 +40,5 @@ class OverlappingPooling2D(BasePooling, torch_only=True):
 
     def get_config(self):
         return {**super().get_config(), "pool_mode": self.pool_mode}
+
+__all__ = ["OverlappingPooling2D"]

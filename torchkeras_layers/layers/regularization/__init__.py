@@ -1,8 +1,1 @@
-from .activity_regularization import ActivityRegularization
-from .alpha_dropout import AlphaDropout
-from .gaussian_dropout import GaussianDropout
-from .gaussian_noise import GaussianNoise
-from .spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
-
-__all__ = ["ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
-           "SpatialDropout2D", "SpatialDropout3D"]
+"""Each module lists its public names in `__all__`; `torchkeras_layers.layers` re-exports them."""

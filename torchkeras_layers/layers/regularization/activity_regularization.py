@@ -34,3 +34,5 @@ class ActivityRegularization(Layer, built_at_init=True):
         config = super().get_config()
         config.pop("activity_regularizer", None)
         return {**config, "l1": self.l1, "l2": self.l2}
+
+__all__ = ["ActivityRegularization"]

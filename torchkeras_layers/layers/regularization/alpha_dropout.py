@@ -58,3 +58,5 @@ class AlphaDropout(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
+
+__all__ = ["AlphaDropout"]

@@ -33,3 +33,5 @@ class GaussianDropout(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+__all__ = ["GaussianDropout"]

@@ -30,3 +30,5 @@ class GaussianNoise(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+__all__ = ["GaussianNoise"]

@@ -21,7 +21,8 @@ class BaseSpatialDropout(Dropout, registered=False):
         self.data_format = standardize_data_format(self, data_format)
         self.input_spec = InputSpec(ndim=self.spatial_rank + 2)
         spatial = (1,) * self.spatial_rank
-        self.noise_shape = (None,) + spatial + (None,) if self.data_format == "channels_last" else (None, None) + spatial
+        channels_last = self.data_format == "channels_last"
+        self.noise_shape = (None,) + spatial + (None,) if channels_last else (None, None) + spatial
 
     def get_config(self):
         return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": dtype_name(self.dtype)}
@@ -58,3 +59,5 @@ class SpatialDropout3D(BaseSpatialDropout, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
+
+__all__ = ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]

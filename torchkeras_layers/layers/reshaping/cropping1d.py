@@ -21,3 +21,5 @@ class Cropping1D(BaseCropping):
         config = super().get_config()
         del config["data_format"]
         return {**config, "cropping": self.cropping[0]}
+
+__all__ = ["Cropping1D"]

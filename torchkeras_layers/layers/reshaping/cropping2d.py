@@ -16,3 +16,5 @@ class Cropping2D(BaseCropping):
         self.data_format = standardize_data_format(self, data_format)
         self.cropping = standardize_pairs(self, cropping, 2, "cropping")
         self.input_spec = InputSpec(ndim=4)
+
+__all__ = ["Cropping2D"]

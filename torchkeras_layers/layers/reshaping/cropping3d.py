@@ -16,3 +16,5 @@ class Cropping3D(BaseCropping):
         self.data_format = standardize_data_format(self, data_format)
         self.cropping = standardize_pairs(self, cropping, 3, "cropping")
         self.input_spec = InputSpec(ndim=5)
+
+__all__ = ["Cropping3D"]

@@ -30,3 +30,5 @@ class Flatten(Layer):
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
+
+__all__ = ["Flatten"]

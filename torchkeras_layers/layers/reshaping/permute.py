@@ -26,3 +26,5 @@ class Permute(Layer):
 
     def get_config(self):
         return {**super().get_config(), "dims": self.dims}
+
+__all__ = ["Permute"]

@@ -26,3 +26,5 @@ class RepeatVector(Layer):
 
     def get_config(self):
         return {**super().get_config(), "n": self.n}
+
+__all__ = ["RepeatVector"]

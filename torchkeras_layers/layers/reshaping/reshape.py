@@ -44,3 +44,5 @@ class Reshape(Layer, built_at_init=True):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": self.target_shape}
+
+__all__ = ["Reshape"]

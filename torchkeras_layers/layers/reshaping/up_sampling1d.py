@@ -24,3 +24,5 @@ class UpSampling1D(BaseUpSampling):
         config = super().get_config()
         del config["data_format"]
         return {**config, "size": self.size[0]}
+
+__all__ = ["UpSampling1D"]

@@ -50,3 +50,5 @@ class UpSampling2D(BaseUpSampling):
 
     def get_config(self):
         return {**super().get_config(), "interpolation": self.interpolation}
+
+__all__ = ["UpSampling2D"]

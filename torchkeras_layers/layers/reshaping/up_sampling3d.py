@@ -15,3 +15,5 @@ class UpSampling3D(BaseUpSampling):
         self.data_format = standardize_data_format(self, data_format)
         self.size = standardize_tuple(self, size, 3, "size")
         self.input_spec = InputSpec(ndim=5)
+
+__all__ = ["UpSampling3D"]

@@ -19,3 +19,5 @@ class ZeroPadding1D(BaseZeroPadding):
     @property
     def axis_pads(self):
         return (self.padding,)
+
+__all__ = ["ZeroPadding1D"]

@@ -20,3 +20,5 @@ class ZeroPadding2D(BaseZeroPadding):
     @property
     def axis_pads(self):
         return self.padding
+
+__all__ = ["ZeroPadding2D"]

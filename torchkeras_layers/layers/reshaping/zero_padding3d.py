@@ -20,3 +20,5 @@ class ZeroPadding3D(BaseZeroPadding):
     @property
     def axis_pads(self):
         return self.padding
+
+__all__ = ["ZeroPadding3D"]

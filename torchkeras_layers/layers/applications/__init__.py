@@ -1,0 +1,3 @@
+"""Custom layers defined inside `keras.applications` models (not exported from `keras.layers`).
+
+Each module lists its public names in `__all__`; `torchkeras_layers.layers` re-exports them."""
