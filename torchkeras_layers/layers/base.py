@@ -177,7 +177,7 @@ class Layer(nn.Module):
     @dtype_policy.setter
     def dtype_policy(self, policy) -> None:
         self.__dict__["_dtype_policy"] = DTypePolicy.get(policy, layer=self.__class__.__name__)
-        self.__dict__["_input_dtype_cache"] = False
+        self._policy_changed()
 
     @property
     def autocast(self) -> bool:
@@ -186,6 +186,13 @@ class Layer(nn.Module):
     @autocast.setter
     def autocast(self, value: bool) -> None:
         self.__dict__["_autocast"] = bool(value)
+        self._policy_changed()
+
+    def _policy_changed(self) -> None:
+        policy, autocast = self.__dict__.get("_dtype_policy"), self.__dict__.get("_autocast", True)
+        # Read by `read_weight` on every forward: a plain attribute, not derived per call.
+        reads_cast = autocast and policy is not None and policy.is_mixed
+        self.__dict__["_weight_read_dtype"] = policy.compute_dtype if reads_cast else None
         self.__dict__["_input_dtype_cache"] = False
 
     @property
@@ -201,11 +208,12 @@ class Layer(nn.Module):
         """`weight` as the layer computes with it. Under a mixed policy Keras reads float variables in the
         compute dtype (its autocast scope) while they stay stored in the variable dtype; the cast is part
         of the graph, so gradients reach the float32 weight. torch.autocast, when active, casts instead."""
-        if weight is None or not self.autocast or not self.dtype_policy.is_mixed or not weight.is_floating_point():
+        target = self._weight_read_dtype
+        if target is None or weight is None or not weight.is_floating_point():
             return weight
         if torch.is_autocast_enabled(weight.device.type):
             return weight
-        return weight.to(self.dtype_policy.compute_dtype)
+        return weight.to(target)
 
     # ------------------------------------------------------------------ trainable
     @property
