@@ -188,3 +188,9 @@ def test_dense_activation_none_after_construction():
     dense = tkl.Dense(3, activation="relu")
     dense.activation = None
     assert dense(torch.rand(2, 3)).shape == (2, 3)
+
+
+def test_input_layer_casts_to_its_dtype_not_the_global_policy(global_policy):
+    global_policy("mixed_float16")
+    x = torch.rand(2, 3, dtype=torch.float64) / 3
+    assert torch.equal(tkl.Input((3,))(x), x.float())  # no float16 rounding on the way

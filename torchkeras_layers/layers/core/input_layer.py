@@ -19,6 +19,8 @@ class InputLayer(Layer):
     sparse tensor unless `sparse=True`.
     """
 
+    _convert_input_args = False  # it casts to its own `dtype` (floatx by default), not to a policy's
+
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
                  name=None, tensor=None, optional=False, input_tensor=None, **kwargs):
         cls = type(self).__name__
