@@ -194,3 +194,14 @@ def test_input_layer_casts_to_its_dtype_not_the_global_policy(global_policy):
     global_policy("mixed_float16")
     x = torch.rand(2, 3, dtype=torch.float64) / 3
     assert torch.equal(tkl.Input((3,))(x), x.float())  # no float16 rounding on the way
+
+
+def test_compiled_fullgraph_list_and_several_arguments():
+    add = tkl.Add(dtype="mixed_bfloat16")  # built lazily inside the compiled call
+    xs = [torch.rand(2, 3), torch.rand(2, 3)]
+    assert torch.equal(torch.compile(add, fullgraph=True, backend="eager")(xs), add(xs))
+    attention = tkl.MultiHeadAttention(num_heads=2, key_dim=3, dtype="mixed_float16")
+    q, v = torch.rand(2, 4, 5), torch.rand(2, 3, 5)
+    eager = attention(q, v)
+    compiled = torch.compile(attention, fullgraph=True, backend="eager")(q, v)
+    assert compiled.dtype == torch.float16 and torch.equal(compiled, eager)

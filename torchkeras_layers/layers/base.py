@@ -573,8 +573,12 @@ def _inverse_permutation(perm: Sequence[int]) -> tuple:
 
 
 def build_on(device: torch.device | None):
-    """The one way a build is told its device: weights (and any tensor `build` creates) land there."""
-    return torch.device(device) if device is not None else contextlib.nullcontext()
+    """The one way a build is told its device: weights (and any tensor `build` creates) land there.
+    A lazy build traced by torch.compile (a weightless layer's shape checks) runs as it is: dynamo
+    cannot trace a device context."""
+    if device is None or torch.compiler.is_compiling():
+        return contextlib.nullcontext()
+    return torch.device(device)
 
 
 def _first_tensor(inputs) -> torch.Tensor | None:
