@@ -44,10 +44,18 @@ class DTypePolicy:
     variable_dtype: torch.dtype
     compute_dtype: torch.dtype
 
+    @property
+    def is_mixed(self) -> bool:
+        """Variables in one dtype, computation in another (`mixed_float16`, `mixed_bfloat16`)."""
+        return self.compute_dtype != self.variable_dtype
+
     @classmethod
     def get(cls, spec=None, *, layer: str = "Layer") -> "DTypePolicy":
+        """The policy for a layer's `dtype` argument; None is the global policy (`config.dtype_policy()`)."""
         if spec is None:
-            spec = "float32"
+            from .config import dtype_policy
+
+            return dtype_policy()
         if isinstance(spec, DTypePolicy):
             return spec
         if isinstance(spec, dict):  # Keras' serialised policy

@@ -94,7 +94,7 @@ class RandomInitializer(Initializer):
     def _draw(self, kind, shape, dtype, device, a, b):
         """Draw in float32 or float64 on CPU with the seeded generator, then move and cast."""
         work = torch.float64 if dtype == torch.float64 else torch.float32
-        out = torch.empty(shape, dtype=work)
+        out = torch.empty(shape, dtype=work, device="cpu")  # also inside a `with torch.device(...)` build
         gen = self.generator("cpu")
         if kind == "uniform":
             out.uniform_(a, b, generator=gen)

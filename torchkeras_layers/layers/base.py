@@ -5,7 +5,9 @@ A layer subclasses :class:`Layer`, creates its weights in ``build(input_shape)``
 
 * builds lazily from the first input's shape (a forward pre-hook, like ``torch.nn.LazyModuleMixin``),
   and validates every input against ``self.input_spec`` (Keras' ``InputSpec`` rules);
-* casts floating inputs to the weights' dtype (Keras' autocast) unless torch autocast is active;
+* applies Keras' dtype policy once for every layer: each floating tensor argument of a call (lists and
+  keywords included) is cast to the compute dtype, and weights are read in it through `read_weight`
+  (variables keep their dtype); torch.autocast, when active, owns the compute dtype instead;
 * keeps Keras' weight order (own trainable, own non-trainable, then sub-layers) for
   ``get_weights``/``set_weights``, converting layouts where a weight is stored in torch's layout;
 * serialises ``get_config`` in the exact form Keras' ``from_config`` accepts;
@@ -14,6 +16,7 @@ A layer subclasses :class:`Layer`, creates its weights in ``build(input_shape)``
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -24,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 from torch import nn
+from torch.utils import _pytree as pytree
 
 from .. import constraints as constraints_mod
 from .. import initializers as initializers_mod
@@ -32,7 +36,7 @@ from .. import registry
 from .._serialization import snake_case
 from ..dtypes import DTypePolicy
 
-__all__ = ["Layer", "InputSpec", "Shape", "standardize_shape"]
+__all__ = ["Layer", "InputSpec", "Shape", "standardize_shape", "build_on"]
 
 Shape = tuple  # a Keras shape: a tuple of ints or None, batch axis first
 
@@ -93,6 +97,8 @@ class Layer(nn.Module):
 
     input_spec: InputSpec | list[InputSpec] | None = None
     supports_masking: bool = False
+    # Keras' `_convert_input_args`: whether call arguments are cast to the compute dtype (models opt out).
+    _convert_input_args: bool = True
     # Name prefixes are unique per class, like Keras' auto-naming (`dense`, `dense_1`, ...).
     _name_counts: dict[str, int] = {}
 
@@ -116,8 +122,8 @@ class Layer(nn.Module):
         self.name = name if name is not None else self._auto_name()
         if not isinstance(self.name, str):
             raise TypeError(f"{self.__class__.__name__}: argument `name` must be a string, got {name!r}")
-        self.dtype_policy = DTypePolicy.get(dtype, layer=self.__class__.__name__)
-        self.autocast = bool(autocast)
+        self.dtype_policy = DTypePolicy.get(dtype, layer=self.__class__.__name__)  # None: the global policy
+        self.autocast = autocast
         self.activity_regularizer = self._resolve(regularizers_mod.get, "activity_regularizer", activity_regularizer)
         entry = registry.entry_of(type(self))
         self.built = entry is not None and entry.built_at_init  # Keras builds these in `__init__`
@@ -174,6 +180,31 @@ class Layer(nn.Module):
 
     # ------------------------------------------------------------------ dtype
     @property
+    def dtype_policy(self) -> DTypePolicy:
+        return self.__dict__["_dtype_policy"]
+
+    @dtype_policy.setter
+    def dtype_policy(self, policy) -> None:
+        self.__dict__["_dtype_policy"] = DTypePolicy.get(policy, layer=self.__class__.__name__)
+        self._policy_changed()
+
+    @property
+    def autocast(self) -> bool:
+        return self.__dict__["_autocast"]
+
+    @autocast.setter
+    def autocast(self, value: bool) -> None:
+        self.__dict__["_autocast"] = bool(value)
+        self._policy_changed()
+
+    def _policy_changed(self) -> None:
+        policy, autocast = self.__dict__.get("_dtype_policy"), self.__dict__.get("_autocast", True)
+        # Read by `read_weight` on every forward: a plain attribute, not derived per call.
+        reads_cast = autocast and policy is not None and policy.is_mixed
+        self.__dict__["_weight_read_dtype"] = policy.compute_dtype if reads_cast else None
+        self.__dict__["_input_dtype_cache"] = False
+
+    @property
     def dtype(self) -> torch.dtype:
         """The variable dtype (Keras `layer.dtype`)."""
         return self.dtype_policy.variable_dtype
@@ -181,6 +212,17 @@ class Layer(nn.Module):
     @property
     def compute_dtype(self) -> torch.dtype:
         return self.dtype_policy.compute_dtype
+
+    def read_weight(self, weight: torch.Tensor | None) -> torch.Tensor | None:
+        """`weight` as the layer computes with it. Under a mixed policy Keras reads float variables in the
+        compute dtype (its autocast scope) while they stay stored in the variable dtype; the cast is part
+        of the graph, so gradients reach the float32 weight. torch.autocast, when active, casts instead."""
+        target = self._weight_read_dtype
+        if target is None or weight is None or not weight.is_floating_point():
+            return weight
+        if torch.is_autocast_enabled(weight.device.type):
+            return weight
+        return weight.to(target)
 
     # ------------------------------------------------------------------ trainable
     @property
@@ -233,7 +275,7 @@ class Layer(nn.Module):
         else:
             self.register_buffer(name, value)
             tensor = value
-        self.__dict__["_float_dtype_cache"] = False
+        self.__dict__["_input_dtype_cache"] = False
         self._weight_infos[name] = WeightInfo(
             name, trainable, keras_shape, to_keras, regularizers_mod.get(regularizer), constraints_mod.get(constraint)
         )
@@ -278,13 +320,17 @@ class Layer(nn.Module):
     def weights(self) -> list[torch.Tensor]:
         return self.keras_weight_tensors()
 
+    @staticmethod
+    def is_trainable_weight(owner: "Layer", info: WeightInfo) -> bool:
+        """Whether a weight is trainable now: a frozen parameter (`trainable=False`, LoRA's base kernel)
+        is not, as Keras' variables are not."""
+        return info.trainable and getattr(owner, info.name).requires_grad
+
     def _split_weights(self) -> tuple[list, list]:
-        """(trainable, non-trainable) in Keras order; a frozen parameter (`trainable=False`, LoRA's
-        base kernel) counts as non-trainable, as Keras' variables do."""
+        """(trainable, non-trainable) in Keras order."""
         trainable, frozen = [], []
         for tensor, (_, owner, info) in zip(self.keras_weight_tensors(), self.keras_weights()):
-            live = info.trainable and getattr(owner, info.name).requires_grad
-            (trainable if live else frozen).append(tensor)
+            (trainable if self.is_trainable_weight(owner, info) else frozen).append(tensor)
         return trainable, frozen
 
     @property
@@ -330,7 +376,9 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ build and forward plumbing
     @property
     def _build_device(self) -> torch.device:
-        return getattr(self, "_pending_device", None) or torch.device("cpu")
+        """Where `build` creates weights: the device of the data that triggers the build, set by the
+        caller with `with torch.device(...)` (see `build_on`), else torch's default device."""
+        return torch.get_default_device()
 
     def build(self, input_shape) -> None:
         """Create weights for `input_shape` (Keras shape with the batch axis). Default: no weights."""
@@ -344,32 +392,34 @@ class Layer(nn.Module):
             )
 
     def _build_from_inputs(self, args: tuple, kwargs: dict) -> None:
-        """Build from the first call's arguments. Default: `build(shape of the first argument)`;
-        layers whose `build` takes several shapes (MultiHeadAttention) override `_build_shapes`."""
-        first = _first_tensor(args)
-        self._pending_device = first.device if first is not None else None
-        try:
+        """Build from the first call's arguments, on their device. Default: `build(shape of the first
+        argument)`; layers whose `build` takes several shapes (MultiHeadAttention) override `_build_shapes`."""
+        first = _first_tensor((args, kwargs))
+        with build_on(first.device if first is not None else None):
             self.build(*self._build_shapes(args, kwargs))
-        finally:
-            self._pending_device = None
         self.built = True
 
     def _build_shapes(self, args: tuple, kwargs: dict) -> tuple:
-        return (_shapes_of(args[0]),)
+        inputs = args[0] if args else next(iter(kwargs.values()), None)
+        return (_shapes_of(inputs),)
 
     @staticmethod
     def _pre_forward(module: "Layer", args: tuple, kwargs: dict):
-        if not args:
-            return None
-        inputs = args[0]
-        module._check_input_type(inputs)
+        if args:
+            module._check_input_type(args[0])
         if not module.built:
             module._build_from_inputs(args, kwargs)
-        module._check_input_spec(inputs)
-        cast = module._autocast_inputs(inputs)
-        if cast is inputs:
+        if args:
+            module._check_input_spec(args[0])
+        target = module._input_dtype()
+        if target is None:
             return None
-        return (cast,) + tuple(args[1:]), kwargs
+        if not kwargs and len(args) == 1 and isinstance(args[0], torch.Tensor):  # the common call, kept cheap
+            x = args[0]
+            if x.dtype == target or not x.is_floating_point() or torch.is_autocast_enabled(x.device.type):
+                return None
+            return (x.to(target),), kwargs
+        return _cast_floating((args, kwargs), target)
 
     def _check_input_type(self, inputs) -> None:
         if isinstance(inputs, (list, tuple)):
@@ -391,48 +441,36 @@ class Layer(nn.Module):
             if s is not None:
                 s.check(self, i, tuple(t.shape))
 
-    def _autocast_inputs(self, inputs):
-        """Keras' autocast: floating inputs take the compute dtype of the layer's floating weights."""
-        if not self.autocast or not self._weight_infos:
-            return inputs
-        target = self._weights_float_dtype()
-        if target is None:
-            return inputs
-        if isinstance(inputs, torch.Tensor) and (inputs.dtype == target or not inputs.is_floating_point()):
-            return inputs  # the common case, kept cheap: this runs on every forward
-        tensors = inputs if isinstance(inputs, (list, tuple)) else [inputs]
-        if all(not t.is_floating_point() or t.dtype == target for t in tensors):
-            return inputs
-        first = tensors[0]
-        if torch.is_autocast_enabled(first.device.type):
-            return inputs  # torch.autocast owns the compute dtype
-        cast = [t.to(target) if t.is_floating_point() else t for t in tensors]
-        return type(inputs)(cast) if isinstance(inputs, (list, tuple)) else cast[0]
-
-    def _weights_float_dtype(self) -> torch.dtype | None:
-        # Cached in eager mode (this runs on every forward); `_apply` (.to/.double/.half) and add_weight
-        # reset it. Compiled code reads the weights' dtype directly (dynamo guards on it anyway).
+    def _input_dtype(self) -> torch.dtype | None:
+        """The dtype floating call arguments are cast to (None: left as they are). Cached in eager mode
+        (this runs on every forward); `_apply` (.to/.double/.half), add_weight and the policy/autocast
+        setters reset it. Compiled code recomputes it (dynamo guards on the weights' dtype anyway)."""
         if torch.compiler.is_compiling():
-            return self._find_weights_float_dtype()
-        cached = self.__dict__.get("_float_dtype_cache", False)
+            return self._find_input_dtype()
+        cached = self.__dict__.get("_input_dtype_cache", False)
         if cached is False:
-            cached = self.__dict__["_float_dtype_cache"] = self._find_weights_float_dtype()
+            cached = self.__dict__["_input_dtype_cache"] = self._find_input_dtype()
         return cached
 
     def _apply(self, fn, recurse=True):
-        self.__dict__["_float_dtype_cache"] = False
+        self.__dict__["_input_dtype_cache"] = False
         return super()._apply(fn, recurse)
 
-    def _find_weights_float_dtype(self) -> torch.dtype | None:
-        for name in self._weight_infos:
-            value = getattr(self, name)
+    def _find_input_dtype(self) -> torch.dtype | None:
+        policy = self.dtype_policy
+        if not self.autocast or not self._convert_input_args or not policy.compute_dtype.is_floating_point:
+            return None
+        if policy.is_mixed:
+            return policy.compute_dtype
+        # The weights' dtype, so that `.double()`/`.half()` on a layer built under a plain policy keeps
+        # working like a torch module (a plain policy computes in its variable dtype).
+        for _, owner, info in self.keras_weights():
+            value = getattr(owner, info.name)
             if value.is_floating_point():
-                # A layer whose policy computes in a lower precision than its variables (mixed
-                # precision) keeps its weights float32 and computes in the compute dtype.
-                if self.dtype_policy.compute_dtype != self.dtype_policy.variable_dtype:
-                    return self.dtype_policy.compute_dtype
                 return value.dtype
-        return None
+        # A weightless layer: an explicit non-default policy casts as Keras does; under the default
+        # float32 policy floating inputs pass through (a `.double()` model stays float64).
+        return policy.compute_dtype if policy.compute_dtype != torch.float32 else None
 
     def resolve_training(self, training) -> bool:
         """`training=None` follows `.train()`/`.eval()`."""
@@ -456,7 +494,8 @@ class Layer(nn.Module):
 
     @property
     def losses(self) -> list[torch.Tensor]:
-        """Activity loss of the last forward plus the weight regularization terms (this layer and sub-layers)."""
+        """Activity loss of the last forward plus the regularization terms of the trainable weights
+        (this layer and sub-layers)."""
         found = []
         for module in self.modules():
             if not isinstance(module, Layer):
@@ -464,7 +503,8 @@ class Layer(nn.Module):
             if module._activity_loss is not None:
                 found.append(module._activity_loss)
             for info in module._weight_infos.values():
-                if info.regularizer is not None:
+                # Keras regularizes trainable weights only (a frozen layer, LoRA's frozen base kernel: none).
+                if info.regularizer is not None and self.is_trainable_weight(module, info):
                     found.append(info.regularizer(self._to_keras_array(module, info)))
         return found
 
@@ -532,18 +572,35 @@ def _inverse_permutation(perm: Sequence[int]) -> tuple:
     return tuple(inverse)
 
 
-def _first_tensor(inputs):
-    if isinstance(inputs, torch.Tensor):
-        return inputs
-    if isinstance(inputs, (list, tuple)):
-        for t in inputs:
-            found = _first_tensor(t)
-            if found is not None:
-                return found
-    return None
+def build_on(device: torch.device | None):
+    """The one way a build is told its device: weights (and any tensor `build` creates) land there.
+    A lazy build traced by torch.compile (a weightless layer's shape checks) runs as it is: dynamo
+    cannot trace a device context."""
+    if device is None or torch.compiler.is_compiling():
+        return contextlib.nullcontext()
+    return torch.device(device)
+
+
+def _first_tensor(inputs) -> torch.Tensor | None:
+    return next((t for t in pytree.tree_leaves(inputs) if isinstance(t, torch.Tensor)), None)
+
+
+def _cast_floating(call: tuple, target: torch.dtype):
+    """Keras' input conversion: every floating tensor in `(args, kwargs)` to `target`; None if nothing
+    changes or torch.autocast owns the compute dtype."""
+    leaves = pytree.tree_leaves(call)
+    tensors = [t for t in leaves if isinstance(t, torch.Tensor)]
+    if all(not t.is_floating_point() or t.dtype == target for t in tensors):
+        return None
+    if torch.is_autocast_enabled(tensors[0].device.type):
+        return None
+    return pytree.tree_map_only(
+        torch.Tensor, lambda t: t.to(target) if t.is_floating_point() and t.dtype != target else t, call
+    )
 
 
 def _shapes_of(inputs):
+    """The Keras build argument for `inputs`: a shape tuple per tensor, lists for several inputs."""
     if isinstance(inputs, torch.Tensor):
         return tuple(inputs.shape)
     if isinstance(inputs, (list, tuple)):

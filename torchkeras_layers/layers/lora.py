@@ -1,10 +1,11 @@
-"""Keras' LoRA on a layer's `kernel` (Dense, Conv*D): one implementation for every such layer."""
+"""Keras' LoRA on a layer's `kernel` (Dense, Conv*D, EinsumDense's MultiHeadAttention projections):
+one implementation for every such layer."""
 
 from __future__ import annotations
 
 import torch
 
-from .base import _inverse_permutation
+from .base import _inverse_permutation, build_on
 
 
 class LoRAMixin:
@@ -34,12 +35,11 @@ class LoRAMixin:
         if self.lora_enabled:
             raise ValueError(f"{name}: LoRA is already enabled; this can only be done once per layer")
         keras_kernel = self._weight_infos["kernel"].keras_shape
-        self._pending_device = self.kernel.device
-        self.add_weight("lora_kernel_a", keras_kernel[:-1] + (rank,), a_initializer, dtype=torch.float32,
-                        regularizer=self.kernel_regularizer)
-        self.add_weight("lora_kernel_b", (rank, keras_kernel[-1]), b_initializer, dtype=torch.float32,
-                        regularizer=self.kernel_regularizer)
-        self._pending_device = None
+        with build_on(self.kernel.device):
+            self.add_weight("lora_kernel_a", keras_kernel[:-1] + (rank,), a_initializer, dtype=torch.float32,
+                            regularizer=self.kernel_regularizer)
+            self.add_weight("lora_kernel_b", (rank, keras_kernel[-1]), b_initializer, dtype=torch.float32,
+                            regularizer=self.kernel_regularizer)
         self.kernel.requires_grad_(False)
         self.lora_enabled = True
         self.lora_rank = rank
@@ -49,14 +49,17 @@ class LoRAMixin:
         return not (self.lora_enabled and info.name == "kernel")
 
     def effective_kernel(self) -> torch.Tensor:
-        """The kernel the layer computes with, in its storage layout (LoRA delta added when enabled)."""
+        """The kernel the layer computes with (read in the compute dtype), in its storage layout, LoRA
+        delta added when enabled; every variable is read in the compute dtype first, as in Keras."""
+        kernel = self.read_weight(self.kernel)
         if not self.lora_enabled:
-            return self.kernel
-        delta = (self.lora_alpha / self.lora_rank) * (self.lora_kernel_a @ self.lora_kernel_b)  # Keras layout
+            return kernel
+        lora_a, lora_b = self.read_weight(self.lora_kernel_a), self.read_weight(self.lora_kernel_b)
+        delta = (self.lora_alpha / self.lora_rank) * (lora_a @ lora_b)  # Keras layout
         to_keras = self._weight_infos["kernel"].to_keras
         if to_keras is not None:
             delta = delta.permute(*_inverse_permutation(to_keras))
-        return self.kernel + delta.to(self.kernel.dtype)
+        return kernel + delta.to(kernel.dtype)
 
     def _lora_config(self) -> dict:
         return {"lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha} if self.lora_rank else {}

@@ -51,6 +51,8 @@ class Container(Layer, registered=False):
     """Base of the model classes: a `Layer` whose weights are those of an ordered list of layers."""
 
     # Subclasses keep their layers in the `nn.ModuleList` `self.layers`, in Keras' weight order.
+    # Each layer casts its own arguments to its compute dtype; the model casts nothing (Keras' Functional).
+    _convert_input_args = False
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Keras `get_layer(name=None, index=None)`."""

@@ -18,7 +18,7 @@ from typing import Any
 from torch import nn
 
 from ..dtypes import dtype_name
-from ..layers.base import Layer, standardize_shape
+from ..layers.base import Layer, build_on, standardize_shape
 from ..layers.core.input_layer import InputLayer
 from .base import CallSignature, Container, call_layer, standardize_model_input
 from .serialization import deserialize_layer, serialize_layer, to_shape_tuple, unsupported_layers, unsupported_message
@@ -514,11 +514,8 @@ def _aligned(fn, shapes: dict) -> list:
 
 
 def _build_layer(layer: Layer, shapes: dict, device) -> None:
-    layer._pending_device = device
-    try:
+    with build_on(device):
         layer.build(*_aligned(layer.build, shapes))
-    finally:
-        layer._pending_device = None
     layer.built = True
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..layers.base import Layer, standardize_shape
+from ..layers.base import Layer, build_on, standardize_shape
 from ..layers.core.input_layer import InputLayer
 from .base import CallSignature, Container, call_layer, standardize_model_input
 from .serialization import deserialize_layer, serialize_layer, to_shape_tuple, unsupported_layers, unsupported_message
@@ -115,11 +115,8 @@ class Sequential(Container, keras_module="keras", keras_name="Sequential"):
         for layer in self.layers:
             self._input_shapes.append(shape)
             if not layer.built:
-                layer._pending_device = device
-                try:
+                with build_on(device):
                     layer.build(shape)
-                finally:
-                    layer._pending_device = None
                 layer.built = True
             shape = layer.compute_output_shape(shape)
             shapes.append(shape)

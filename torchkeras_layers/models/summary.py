@@ -32,8 +32,8 @@ def _layer_params(layer) -> str:
 
 def _weight_bytes(model, trainable: bool) -> tuple[int, int]:
     count = size = 0
-    for tensor, (_, _, info) in zip(model.keras_weight_tensors(), model.keras_weights()):
-        if info.trainable == trainable:
+    for tensor, (_, owner, info) in zip(model.keras_weight_tensors(), model.keras_weights()):
+        if model.is_trainable_weight(owner, info) == trainable:  # live flags, as trainable_weights
             n = math.prod(info.keras_shape)
             count += n
             size += n * tensor.element_size()

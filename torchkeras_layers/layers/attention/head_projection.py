@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import math
 
-import torch
 import torch.nn.functional as F
 
 from ... import activations, initializers
 from ..base import Layer
+from ..lora import LoRAMixin
 
 
-class HeadProjection(Layer, registered=False):
+class HeadProjection(LoRAMixin, Layer, registered=False):
     """Dense over the last `contracted_dims` input axes to `output_dims`; weights `kernel`
-    `(*in_dims, *output_dims)` and `bias` `output_dims`, named and shaped as Keras' EinsumDense."""
+    `(*in_dims, *output_dims)` and `bias` `output_dims`, named and shaped as Keras' EinsumDense,
+    with its `enable_lora` (`lora_kernel_a` `(*in_dims, *output_dims[:-1], rank)`, `lora_kernel_b`
+    `(rank, output_dims[-1])`)."""
 
     def __init__(
         self,
@@ -50,6 +52,7 @@ class HeadProjection(Layer, registered=False):
         self.bias_constraint = bias_constraint
         self._in_features = None
         self._out_features = math.prod(self.output_dims)
+        self._init_lora(None, None)
 
     def build(self, input_shape):
         in_dims = tuple(input_shape[-self.contracted_dims:])
@@ -70,13 +73,9 @@ class HeadProjection(Layer, registered=False):
 
     def forward(self, inputs):
         flat = inputs.flatten(-self.contracted_dims) if self.contracted_dims > 1 else inputs
-        kernel = self.kernel.view(self._in_features, self._out_features)
-        bias = self.bias.view(self._out_features) if self.bias is not None else None
-        compute = self.dtype_policy.compute_dtype
-        if compute != self.dtype_policy.variable_dtype and not torch.is_autocast_enabled(inputs.device.type):
-            # Mixed precision: variables stay float32 and are read in the compute dtype, as in Keras.
-            kernel = kernel.to(compute)
-            bias = bias.to(compute) if bias is not None else None
+        kernel = self.effective_kernel().reshape(self._in_features, self._out_features)
+        bias = self.read_weight(self.bias)
+        bias = bias.view(self._out_features) if bias is not None else None
         outputs = F.linear(flat, kernel.T, bias)
         if len(self.output_dims) > 1:
             outputs = outputs.unflatten(-1, self.output_dims)

@@ -143,11 +143,13 @@ class MultiHeadAttention(Layer):
 
     # ------------------------------------------------------------------ build
     def _build_shapes(self, args, kwargs):
+        query = args[0] if args else kwargs.get("query")
         value = args[1] if len(args) > 1 else kwargs.get("value")
         key = args[2] if len(args) > 2 else kwargs.get("key")
-        if not isinstance(value, torch.Tensor):
-            raise self._arg_error("value", "must be a torch.Tensor", type(value).__name__, exc=TypeError)
-        shapes = (tuple(args[0].shape), tuple(value.shape))
+        for arg, tensor in (("query", query), ("value", value)):
+            if not isinstance(tensor, torch.Tensor):
+                raise self._arg_error(arg, "must be a torch.Tensor", type(tensor).__name__, exc=TypeError)
+        shapes = (tuple(query.shape), tuple(value.shape))
         return shapes + (tuple(key.shape),) if isinstance(key, torch.Tensor) else shapes
 
     def build(self, query_shape, value_shape=None, key_shape=None):
@@ -206,11 +208,7 @@ class MultiHeadAttention(Layer):
             dtype=self.dtype_policy,
             trainable=self.trainable,
         )
-        layer._pending_device = self._build_device
-        try:
-            layer.build(input_shape)
-        finally:
-            layer._pending_device = None
+        layer.build(input_shape)  # on the device `build` runs on (see Layer._build_from_inputs)
         return layer
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
@@ -256,10 +254,6 @@ class MultiHeadAttention(Layer):
     ):
         if key is None:
             key = value
-        if not self.built:  # called with `query=` as a keyword: the pre-forward hook did not build
-            self._check_input_type(query)
-            self._build_from_inputs((query, value, key), {})
-        query, value, key = self._cast_inputs(query, value, key)
         self._check_inputs(query, value, key)
         if return_attention_scores and self.flash_attention:
             raise ValueError(
@@ -299,16 +293,6 @@ class MultiHeadAttention(Layer):
         if return_attention_scores:
             return output, self._scores_layout(scores, query.shape, key.shape)
         return output
-
-    def _cast_inputs(self, query, value, key):
-        """Keras' autocast for all three inputs (the base class only sees the first argument)."""
-        target = self.query._weights_float_dtype()
-        if not self.autocast or target is None or torch.is_autocast_enabled(query.device.type):
-            return query, value, key
-        return tuple([
-            t.to(target) if isinstance(t, torch.Tensor) and t.is_floating_point() and t.dtype != target else t
-            for t in (query, value, key)
-        ])
 
     def _check_inputs(self, query, value, key):
         built_q, built_v, built_k = self._built_shapes

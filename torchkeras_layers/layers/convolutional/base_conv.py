@@ -149,9 +149,11 @@ class BaseConv(LoRAMixin, Layer, registered=False):
             kernel = kernel.unsqueeze(2)
             pads = ((0, 0),) + pads
         x = to_channels_first(inputs, self.data_format)
-        y = conv(x, kernel, self.bias, self._op_strides, pads, self._op_dilation, self.groups)
+        y = conv(x, kernel, self.read_weight(self.bias), self._op_strides, pads, self._op_dilation, self.groups)
         outputs = from_channels_first(y, self.data_format, self.rank)
-        return self.add_activity_loss(self.activation(outputs))
+        if self.activation is not None:  # Keras allows `layer.activation = None` after construction
+            outputs = self.activation(outputs)
+        return self.add_activity_loss(outputs)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -67,8 +67,10 @@ class Dense(LoRAMixin, Layer):
         self._maybe_enable_lora()
 
     def forward(self, inputs, training=None):
-        outputs = F.linear(inputs, self.effective_kernel().T, self.bias)
-        return self.add_activity_loss(self.activation(outputs))
+        outputs = F.linear(inputs, self.effective_kernel().T, self.read_weight(self.bias))
+        if self.activation is not None:  # Keras allows `layer.activation = None` after construction
+            outputs = self.activation(outputs)
+        return self.add_activity_loss(outputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.units,)

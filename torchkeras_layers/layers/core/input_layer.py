@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import operator
+import warnings
+
 import torch
 
 from ...dtypes import DTypePolicy, dtype_name
@@ -16,10 +19,17 @@ class InputLayer(Layer, built_at_init=True):
     sparse tensor unless `sparse=True`.
     """
 
+    _convert_input_args = False  # it casts to its own `dtype` (floatx by default), not to a policy's
+
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
                  name=None, tensor=None, optional=False, input_tensor=None, **kwargs):
-        super().__init__(name=name, **kwargs)
         cls = type(self).__name__
+        if "input_shape" in kwargs:  # Keras' deprecated spelling of `shape`
+            warnings.warn(f"{cls}: argument `input_shape` is deprecated. Use `shape` instead.", stacklevel=2)
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, **kwargs)
         tensor = tensor if tensor is not None else input_tensor
         if tensor is not None:
             raise ValueError(f"{cls}: argument `tensor` must be a KerasTensor, which does not exist in PyTorch; "
@@ -36,12 +46,12 @@ class InputLayer(Layer, built_at_init=True):
             batch_shape = (batch_size,) + tuple(shape)
         if not isinstance(batch_shape, (tuple, list, torch.Size)):
             raise ValueError(f"{cls}: argument `batch_shape` must be a tuple or list; received {batch_shape!r}")
-        for d in batch_shape:
-            if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 0):
-                raise ValueError(f"{cls}: dimensions must be non-negative ints or None; received shape {tuple(batch_shape)}")
+        batch_shape = tuple(_dimension(d, cls, batch_shape) for d in batch_shape)
         if ragged:
             raise ValueError(f"{cls}: argument `ragged=True` is TensorFlow-only; PyTorch has no ragged tensors")
         self.batch_shape = tuple(batch_shape)
+        # Keras: `dtype=None` is floatx ("float32"), whatever the global dtype policy.
+        dtype = "float32" if dtype is None else dtype
         self.input_dtype = DTypePolicy.get(dtype, layer=cls).variable_dtype if not isinstance(dtype, torch.dtype) else dtype
         self.sparse = bool(sparse)
         self.ragged = False
@@ -91,6 +101,22 @@ class InputLayer(Layer, built_at_init=True):
     def get_config(self):
         return {"batch_shape": self.batch_shape, "dtype": dtype_name(self.input_dtype), "sparse": self.sparse,
                 "ragged": False, "name": self.name, "optional": self.optional}
+
+
+def _dimension(d, cls: str, shape):
+    """One dimension as Keras' `standardize_shape` takes it: None, or a non-negative integer of any
+    integer type (numpy's included)."""
+    if d is None:
+        return None
+    try:
+        if isinstance(d, bool):
+            raise TypeError
+        value = operator.index(d)
+    except TypeError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"{cls}: dimensions must be non-negative ints or None; received shape {tuple(shape)}")
+    return value
 
 
 Input = InputLayer

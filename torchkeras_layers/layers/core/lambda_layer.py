@@ -7,6 +7,9 @@ import inspect
 import marshal
 import types
 
+import torch
+
+from ...dtypes import dtype_name, to_torch_dtype
 from ..base import Layer
 
 
@@ -62,7 +65,7 @@ class Lambda(Layer):
             config["output_shape"] = (_serialize_function(self._output_shape) if callable(self._output_shape)
                                       else self._output_shape)
         if self.mask is not None:
-            config["mask"] = _serialize_function(self.mask) if callable(self.mask) else self.mask
+            config["mask"] = _serialize_function(self.mask) if callable(self.mask) else _serialize_constant(self.mask)
         config["arguments"] = dict(self.arguments)
         return config
 
@@ -72,7 +75,9 @@ class Lambda(Layer):
         name); Python lambdas need `safe_mode=False`."""
         config = dict(config)
         for key in ("function", "output_shape", "mask"):
-            if isinstance(config.get(key), dict):
+            if isinstance(config.get(key), dict) and config[key].get("class_name") == "__tensor__":
+                config[key] = _deserialize_tensor(config[key])
+            elif isinstance(config.get(key), dict):
                 config[key] = _deserialize_function(config[key], safe_mode, custom_objects or {})
         if isinstance(config.get("output_shape"), list):
             config["output_shape"] = tuple(config["output_shape"])
@@ -86,6 +91,19 @@ def _serialize_function(fn):
         closure = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
         return {"class_name": "__lambda__", "config": {"code": code, "defaults": fn.__defaults__, "closure": closure}}
     return {"module": "builtins", "class_name": "function", "config": fn.__name__, "registered_name": "function"}
+
+
+def _serialize_constant(value):
+    """Keras' `serialize_keras_object` of a constant mask: a tensor as its `__tensor__` form."""
+    if isinstance(value, torch.Tensor):
+        return {"class_name": "__tensor__",
+                "config": {"value": value.detach().cpu().tolist(), "dtype": dtype_name(value.dtype)}}
+    return value
+
+
+def _deserialize_tensor(config: dict) -> torch.Tensor:
+    inner = config["config"]
+    return torch.tensor(inner["value"], dtype=to_torch_dtype(inner["dtype"]))
 
 
 def _deserialize_function(config: dict, safe_mode: bool, custom_objects: dict):

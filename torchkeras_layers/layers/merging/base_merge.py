@@ -59,6 +59,9 @@ class Merge(Layer, registered=False):
 
     def _check_masks(self, inputs, mask) -> list:
         """`mask` as a list with one mask (or None) per input; None -> all None."""
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"{type(self).__name__}: argument `inputs` must be a list of tensors; received a "
+                             f"{type(inputs).__name__}")
         if mask is None:
             return [None] * len(inputs)
         if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
