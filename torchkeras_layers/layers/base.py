@@ -125,6 +125,8 @@ class Layer(nn.Module):
         # Sequential model; keep it so that Sequential can build eagerly.
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
+        if input_shape is not None and not isinstance(input_shape, (tuple, list)):
+            raise self._arg_error("input_shape", "must be a tuple of dimensions (without the batch axis)", input_shape, TypeError)
         self._declared_input_shape = (None,) + tuple(input_shape) if input_shape is not None else None
         self._build_args: tuple | None = None
         self.register_forward_pre_hook(Layer._pre_forward, with_kwargs=True)
@@ -215,6 +217,8 @@ class Layer(nn.Module):
         keras_shape = tuple(int(d) for d in shape)
         dtype = dtype if dtype is not None else self.dtype
         device = self._build_device
+        if initializer is None:  # Keras' default for `*_initializer=None`
+            initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
         value = initializers_mod.get(initializer)(keras_shape, dtype=dtype, device=device)
         if to_keras is not None:
             value = value.permute(*_inverse_permutation(to_keras)).contiguous()
@@ -383,21 +387,21 @@ class Layer(nn.Module):
                 s.check(self, i, tuple(t.shape))
 
     def _autocast_inputs(self, inputs):
-        """Keras' autocast: floating inputs take the compute dtype of the layer's floating weights."""
+        """Keras' autocast: floating inputs take the compute dtype of the layer's floating weights;
+        integer and bool inputs take it too (Keras' ops promote them against the float weights)."""
         if not self.autocast or not self._weight_infos:
             return inputs
         target = self._weights_float_dtype()
         if target is None:
             return inputs
-        if isinstance(inputs, torch.Tensor) and (inputs.dtype == target or not inputs.is_floating_point()):
+        if isinstance(inputs, torch.Tensor) and inputs.dtype == target:
             return inputs  # the common case, kept cheap: this runs on every forward
         tensors = inputs if isinstance(inputs, (list, tuple)) else [inputs]
-        if all(not t.is_floating_point() or t.dtype == target for t in tensors):
+        if all(t.dtype == target or t.is_complex() for t in tensors):
             return inputs
-        first = tensors[0]
-        if torch.is_autocast_enabled(first.device.type):
-            return inputs  # torch.autocast owns the compute dtype
-        cast = [t.to(target) if t.is_floating_point() else t for t in tensors]
+        owned_by_autocast = torch.is_autocast_enabled(tensors[0].device.type)  # it owns floating compute dtypes
+        cast = [t if t.dtype == target or t.is_complex() or (t.is_floating_point() and owned_by_autocast) else t.to(target)
+                for t in tensors]
         return type(inputs)(cast) if isinstance(inputs, (list, tuple)) else cast[0]
 
     def _weights_float_dtype(self) -> torch.dtype | None:
