@@ -370,8 +370,12 @@ class Layer(nn.Module):
         if isinstance(inputs, (list, tuple)):
             if not all(isinstance(t, torch.Tensor) for t in inputs):
                 raise TypeError(f"{self.__class__.__name__}: inputs must be torch tensors, received {[type(t).__name__ for t in inputs]}")
+            if any(t.is_complex() for t in inputs):
+                raise TypeError(f"{self.__class__.__name__}: inputs must be real tensors, received {[t.dtype for t in inputs]}")
         elif not isinstance(inputs, torch.Tensor):
             raise TypeError(f"{self.__class__.__name__}: inputs must be a torch.Tensor, received {type(inputs).__name__}")
+        elif inputs.is_complex():  # Keras' dtype policies are real; torch's kernels fail on complex with raw errors
+            raise TypeError(f"{self.__class__.__name__}: inputs must be real tensors, received {inputs.dtype}")
 
     def _check_input_spec(self, inputs) -> None:
         spec = self.input_spec
