@@ -5,27 +5,8 @@ from __future__ import annotations
 
 from .draws import Draw
 
-NON_FLOAT_POOLING = ("integer/bool input reaches torch's pooling kernel, which has no such variant (a raw torch "
-                     "error); the pooling bases need a dtype check naming the layer (Keras' TF AvgPool rejects too)")
-EMPTY_AXIS = "a zero-size pooled axis reaches torch's kernel unchecked (a raw torch error instead of a ValueError naming the layer)"
-
 # Draw -> the cause, in a sentence.
 KNOWN_DEFECTS: dict[Draw, str] = {
-    Draw("AdaptiveAveragePooling1D", 0, input="int32"): NON_FLOAT_POOLING,
-    Draw("AdaptiveMaxPooling2D", 0, input="int64"): NON_FLOAT_POOLING,
-    Draw("AveragePooling2D", 6, input="bool"): NON_FLOAT_POOLING,
-    Draw("MaxPooling3D", 0, input="bool"): NON_FLOAT_POOLING,
-    Draw("MeanShiftPooling2D", 1, input="int32"): NON_FLOAT_POOLING,
-    Draw("MeanShiftPooling2D", 1, input="int64"):
-        "integer input goes through the mean-shift arithmetic uncast: inf/NaN out of finite input",
-    Draw("GlobalAveragePooling3D", 1, input="bool"):
-        "torch.mean has no bool variant (raw RuntimeError); Keras' mean promotes bool to float and accepts",
-    Draw("AdaptiveMaxPooling1D", 2, input="zero-last-axis"): EMPTY_AXIS,
-    Draw("AdaptiveMaxPooling3D", 1, input="zero-middle-axis"): EMPTY_AXIS,
-    Draw("GlobalMaxPooling1D", 2, input="zero-last-axis"): EMPTY_AXIS + " (Keras rejects: max of an empty tensor)",
-    Draw("GlobalMaxPooling1D", 3, input="zero-last-axis"): EMPTY_AXIS + " (Keras rejects: max of an empty tensor)",
-    Draw("GlobalMaxPooling3D", 1, input="zero-middle-axis"): EMPTY_AXIS,
-    Draw("MaxPooling3D", 1, input="zero-last-axis"): EMPTY_AXIS + " (Keras returns an empty output)",
     Draw("AdaptiveMaxPooling2D", 3, input="-inf"):
         "with one -inf element, one output element is -inf on one side and finite on the other: the adaptive "
         "window bounds around that element differ from Keras' (not yet diagnosed)",
