@@ -13,6 +13,7 @@ from ..tolerances import FORWARD
 EQUAL, REJECTED, OURS_ONLY, DEVIATION, DEFECT, KNOWN = (
     "accepted-and-equal", "rejected-cleanly", "accepted (no Keras)", "deviation", "defect", "known defect")
 COLUMNS = (EQUAL, REJECTED, OURS_ONLY, DEVIATION, DEFECT, KNOWN)
+NON_FINITE_INPUTS = ("nan", "inf", "-inf")
 
 
 @dataclass
@@ -53,6 +54,10 @@ def classify(spec, draw, ours: dict, keras: dict | None) -> Verdict:
         pairs = [_comparable(a, b) for a, b in zip(ours["outputs"], keras["outputs"])]
         _compare_lists([a for a, _ in pairs], [b for _, b in pairs], FORWARD, f"{draw.describe()} output", Report(), "forward")
     except AssertionError as exc:
+        if draw.input in NON_FINITE_INPUTS:
+            # How NaN/inf inputs propagate (NaN vs inf, max pooling skipping NaN) is not part of
+            # Keras' contract; listed, not failed. NaN out of finite input is a defect (above).
+            return Verdict(DEVIATION, f"non-finite input propagates differently: {exc}")
         return Verdict(DEFECT, f"outputs differ: {exc}")
     return Verdict(EQUAL)
 

@@ -123,8 +123,9 @@ def call_of(spec: LayerSpec, draw: Draw, dtype: str = "float32"):
     else:
         args = [mutated] + list(args[1:])
     args_t = to_torch(args)
-    if draw.input in LAYOUT_ONLY:
-        tensor = _relayout(torch.from_numpy(np.ascontiguousarray(first)), draw.input)
+    if draw.input in LAYOUT_ONLY or draw.input == "rank0":
+        # np.ascontiguousarray (in to_torch) makes a 0-d array 1-d: the scalar is converted here.
+        tensor = torch.from_numpy(mutated) if draw.input == "rank0" else _relayout(torch.from_numpy(np.ascontiguousarray(first)), draw.input)
         args_t = [[tensor] + list(args_t[0][1:])] + list(args_t[1:]) if isinstance(args[0], list) else [tensor] + list(args_t[1:])
     return args, kwargs, args_t, to_torch(kwargs)
 

@@ -7,12 +7,6 @@ from .draws import Draw
 
 # Draw -> the cause, in a sentence.
 KNOWN_DEFECTS: dict[Draw, str] = {
-    Draw("AdaptiveMaxPooling2D", 3, input="-inf"):
-        "with one -inf element, one output element is -inf on one side and finite on the other: the adaptive "
-        "window bounds around that element differ from Keras' (not yet diagnosed)",
-    Draw("MultiHeadAttention", 38, input="-inf"):
-        "with one -inf input element, attention scores are NaN on one side only (how the softmax of a row "
-        "holding inf/NaN propagates differs; not yet diagnosed)",
     Draw("Multiply", 10, input="rank+1"):
         "masks whose shape no longer matches the input (the first input got an extra axis) are broadcast "
         "silently, and differently from Keras; ours should reject masks that do not match their input",
