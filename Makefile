@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test tune equivalence-report bench env docs
+.PHONY: test tune equivalence-report bench env docs fuzz
 
 env: $(STAMP)
 
@@ -29,3 +29,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(PY) docs/generate.py
+
+# The long fuzz run (equivalence_tests/fuzz/): many draws per layer; the test run's subset is small.
+fuzz: $(STAMP)
+	TKL_FUZZ_DRAWS=$${TKL_FUZZ_DRAWS:-60} $(PY) -m pytest -q -p no:randomly equivalence_tests/test_fuzz.py

@@ -134,6 +134,8 @@ class Layer(nn.Module):
         # Sequential model; keep it so that Sequential can build eagerly.
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
+        if input_shape is not None and not isinstance(input_shape, (tuple, list)):
+            raise self._arg_error("input_shape", "must be a tuple of dimensions (without the batch axis)", input_shape, TypeError)
         self._declared_input_shape = (None,) + tuple(input_shape) if input_shape is not None else None
         self._build_args: tuple | None = None
         self.register_forward_pre_hook(Layer._pre_forward, with_kwargs=True)
@@ -266,6 +268,8 @@ class Layer(nn.Module):
         keras_shape = tuple(int(d) for d in shape)
         dtype = dtype if dtype is not None else self.dtype
         device = self._build_device
+        if initializer is None:  # Keras' default for `*_initializer=None`
+            initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
         value = initializers_mod.get(initializer)(keras_shape, dtype=dtype, device=device)
         if to_keras is not None:
             value = value.permute(*_inverse_permutation(to_keras)).contiguous()
@@ -425,8 +429,12 @@ class Layer(nn.Module):
         if isinstance(inputs, (list, tuple)):
             if not all(isinstance(t, torch.Tensor) for t in inputs):
                 raise TypeError(f"{self.__class__.__name__}: inputs must be torch tensors, received {[type(t).__name__ for t in inputs]}")
+            if any(t.is_complex() for t in inputs):
+                raise TypeError(f"{self.__class__.__name__}: inputs must be real tensors, received {[t.dtype for t in inputs]}")
         elif not isinstance(inputs, torch.Tensor):
             raise TypeError(f"{self.__class__.__name__}: inputs must be a torch.Tensor, received {type(inputs).__name__}")
+        elif inputs.is_complex():  # Keras' dtype policies are real; torch's kernels fail on complex with raw errors
+            raise TypeError(f"{self.__class__.__name__}: inputs must be real tensors, received {inputs.dtype}")
 
     def _check_input_spec(self, inputs) -> None:
         spec = self.input_spec

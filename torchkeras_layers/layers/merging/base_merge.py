@@ -32,6 +32,8 @@ class Merge(Layer, registered=False):
         if len(shapes) < self.min_inputs or (self.max_inputs is not None and len(shapes) > self.max_inputs):
             expected = f"exactly {self.max_inputs}" if self.max_inputs == self.min_inputs else f"at least {self.min_inputs}"
             raise ValueError(f"{cls}: should be called on {expected} inputs; received {len(shapes)} (shapes {list(shapes)})")
+        if any(len(s) == 0 for s in shapes):
+            raise ValueError(f"{cls}: every input needs a batch axis (rank >= 1); received shapes {list(shapes)}")
         # Compared pairwise, not through a set: under torch.export the batch size is a SymInt (unhashable).
         batch_sizes = [s[0] for s in shapes if s and s[0] is not None]
         if any(b != batch_sizes[0] for b in batch_sizes[1:]):

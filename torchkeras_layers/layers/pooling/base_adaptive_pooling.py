@@ -38,6 +38,14 @@ class BaseAdaptivePooling(Layer, registered=False):
         raise NotImplementedError
 
     def forward(self, inputs):
+        if not inputs.is_floating_point():  # torch's pooling kernels have no integer/bool variants
+            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; received {inputs.dtype}")
+        spatial = inputs.shape[1:-1] if self.data_format == "channels_last" else inputs.shape[2:]
+        if 0 in spatial:
+            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the pooled axes must not be empty; "
+                             f"received input shape {tuple(inputs.shape)}")
+        if inputs.numel() == 0:  # no channels (or no batch): torch's kernels refuse it
+            return inputs.new_empty(self.compute_output_shape(tuple(inputs.shape)))
         y = self._pool(to_channels_first(inputs, self.data_format))
         return from_channels_first(y, self.data_format, self.rank)
 

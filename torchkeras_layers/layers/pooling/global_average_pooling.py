@@ -10,6 +10,8 @@ from .base_global_pooling import BaseGlobalPooling
 
 class _GlobalAveragePooling(BaseGlobalPooling, registered=False):
     def forward(self, inputs):
+        if not inputs.is_floating_point():  # Keras' mean promotes integer/bool inputs; torch.mean refuses them
+            inputs = inputs.to(self.compute_dtype)
         return inputs.mean(dim=self._spatial_axes, keepdim=self.keepdims)
 
 

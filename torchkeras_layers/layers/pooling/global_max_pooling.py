@@ -7,6 +7,9 @@ from .base_global_pooling import BaseGlobalPooling
 
 class _GlobalMaxPooling(BaseGlobalPooling, registered=False):
     def forward(self, inputs):
+        if any(inputs.shape[axis] == 0 for axis in self._spatial_axes):  # Keras: "max of an empty tensor"
+            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the pooled axes must not be empty; "
+                             f"received input shape {tuple(inputs.shape)}")
         return inputs.amax(dim=self._spatial_axes, keepdim=self.keepdims)
 
 

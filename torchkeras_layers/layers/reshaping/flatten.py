@@ -21,7 +21,7 @@ class Flatten(Layer):
     def forward(self, inputs):
         if self.data_format == "channels_first" and inputs.dim() > 2:
             inputs = inputs.movedim(1, -1)
-        return inputs.reshape(inputs.shape[0], -1)
+        return inputs.reshape(inputs.shape[0], math.prod(inputs.shape[1:]))  # -1 is ambiguous for an empty batch
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
