@@ -168,3 +168,19 @@ def test_build_configs_are_written_like_keras():
             assert mine["build_config"]["input_shape"] == tuple(keras_entry["build_config"]["input_shape"])
     pool = tkl.MaxPooling2D()
     assert pool.built and pool(torch.ones(1, 4, 4, 2)).shape == (1, 2, 2, 2)
+
+
+def test_subclasses_are_built_at_init_as_keras_subclasses_are():
+    """Keras' `_build_at_init` builds a subclass of such a layer too, unless the subclass overrides `build`."""
+    def subclasses(base):
+        class Plain(base):
+            pass
+
+        class OwnBuild(base):
+            def build(self, input_shape):
+                super().build(input_shape)
+
+        return Plain(0.5), OwnBuild(0.5)
+
+    ours, theirs = subclasses(tkl.Dropout), subclasses(keras.layers.Dropout)
+    assert [layer.built for layer in ours] == [layer.built for layer in theirs] == [True, False]

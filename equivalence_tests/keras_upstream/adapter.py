@@ -291,7 +291,13 @@ class AdaptedLayer:
         args = tuple(_keras_argument_to_ours(a) for a in args)
         kwargs = {k: _keras_argument_to_ours(v) for k, v in kwargs.items()}
         self._adapter.constructed += 1  # counted before: a constructor that raises was exercised too
-        module = self._our_class(*args, **kwargs)
+        our_class = self._our_class
+        if type(self).build is not AdaptedLayer.build:
+            # The test subclasses the layer and overrides `build` (run_layer_test's ModifiedBuildLayer):
+            # do the same to ours, so that Keras' rule "an overridden build is not built at init" is tested.
+            our_build = our_class.build
+            our_class = type(our_class.__name__, (our_class,), {"build": lambda s, *a, **k: our_build(s, *a, **k)})
+        module = our_class(*args, **kwargs)
         module.eval()  # a Keras layer called outside `fit` runs in inference mode unless training=True
         self.__dict__["_module"] = module
 

@@ -125,8 +125,7 @@ class Layer(nn.Module):
         self.dtype_policy = DTypePolicy.get(dtype, layer=self.__class__.__name__)  # None: the global policy
         self.autocast = autocast
         self.activity_regularizer = self._resolve(regularizers_mod.get, "activity_regularizer", activity_regularizer)
-        entry = registry.entry_of(type(self))
-        self.built = entry is not None and entry.built_at_init  # Keras builds these in `__init__`
+        self.built = _builds_at_init(type(self))
         self._trainable = bool(trainable)
         self._weight_infos: dict[str, WeightInfo] = {}
         self._activity_loss: torch.Tensor | None = None
@@ -548,6 +547,17 @@ class Layer(nn.Module):
 
 
 # ---------------------------------------------------------------------- helpers
+@functools.lru_cache(maxsize=None)
+def _builds_at_init(cls: type) -> bool:
+    """Keras' `_build_at_init`: the layers Keras builds in `__init__` (their registry entry says so) are
+    built at construction, and so are subclasses of theirs, unless a subclass overrides `build`."""
+    for klass in cls.__mro__:
+        entry = registry.entry_of(klass)
+        if entry is not None:
+            return entry.built_at_init and cls.build is klass.build
+    return False
+
+
 def _identifier_module(arg: str):
     from .. import activations
 

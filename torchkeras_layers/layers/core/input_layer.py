@@ -25,7 +25,7 @@ class InputLayer(Layer, built_at_init=True):
                  name=None, tensor=None, optional=False, input_tensor=None, **kwargs):
         cls = type(self).__name__
         if "input_shape" in kwargs:  # Keras' deprecated spelling of `shape`
-            warnings.warn(f"{cls}: argument `input_shape` is deprecated. Use `shape` instead.", stacklevel=2)
+            warnings.warn("Argument `input_shape` is deprecated. Use `shape` instead.", stacklevel=2)  # Keras' words
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
