@@ -208,7 +208,8 @@ def test_summary_counts_frozen_layers_as_non_trainable(keras, capsys):
     theirs, ours = build(keras, keras.layers), build(tkl, tkl)
 
     def counts(text):
-        return {k: int(v.replace(",", "")) for k, v in re.findall(r"(Total|Trainable|Non-trainable) params: ([\d,]+)", text)}
+        found = re.findall(r"(Total|Trainable|Non-trainable) params: ([\d,]+)", text)
+        return {k: int(v.replace(",", "")) for k, v in found}
 
     theirs.summary(print_fn=lambda line, *a, **k: print(line))
     expected = counts(capsys.readouterr().out)

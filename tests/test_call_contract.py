@@ -98,7 +98,8 @@ def test_mixed_lora_reads_every_variable_in_the_compute_dtype():
     with torch.no_grad():
         dense.lora_kernel_b.normal_()
     half = lambda t: t.to(torch.float16)  # noqa: E731
-    kernel = half(dense.kernel) + (dense.lora_alpha / dense.lora_rank) * (half(dense.lora_kernel_a) @ half(dense.lora_kernel_b))
+    scale = dense.lora_alpha / dense.lora_rank
+    kernel = half(dense.kernel) + scale * (half(dense.lora_kernel_a) @ half(dense.lora_kernel_b))
     expected = half(x) @ kernel + half(dense.bias)
     assert torch.equal(dense(x), expected)
 
@@ -141,7 +142,8 @@ def test_global_policy(global_policy):
 
 def test_model_created_under_global_policy_runs(global_policy):
     global_policy("mixed_float16")
-    model = tkl.Sequential([tkl.Input((6, 6, 2)), tkl.Conv2D(3, 3), tkl.BatchNormalization(), tkl.Flatten(), tkl.Dense(2)])
+    model = tkl.Sequential([tkl.Input((6, 6, 2)), tkl.Conv2D(3, 3), tkl.BatchNormalization(), tkl.Flatten(),
+                            tkl.Dense(2)])
     out = model(torch.rand(2, 6, 6, 2))
     assert out.dtype == torch.float16 and torch.isfinite(out).all()
 
