@@ -57,19 +57,25 @@ def _equivalence(specs_by_name: dict, name: str) -> str:
     return f"{len(spec.samples)} samples{generated} vs {', '.join(references)}"
 
 
-def _upstream(results: dict, name: str) -> str:
-    counts = results.get(name)
-    if not counts:
-        return "—"
-    return ", ".join(f"{counts[k]} {k}" for k in ("pass", "fail", "n/a") if counts.get(k))
+def upstream_by_family() -> dict[str, dict[str, int]]:
+    """{Keras test family: {"files", "pass", "fail", "n/a"}} from the committed replay results
+    (`python -m equivalence_tests.keras_upstream` writes them)."""
+    summary = json.loads(UPSTREAM_RESULTS.read_text())["summary"]
+    families: dict[str, dict[str, int]] = {}
+    for path, counts in summary.items():
+        family = families.setdefault(path.split("/")[0], {"files": 0, "pass": 0, "fail": 0, "n/a": 0})
+        family["files"] += 1
+        family["pass"] += counts["pass"]
+        family["fail"] += counts["fail"]
+        family["n/a"] += sum(counts["n/a"].values())
+    return families
 
 
-def _upstream_by_class() -> dict:
-    """{class name: {"pass": n, "fail": n, "n/a": n}} from the committed replay results, when present."""
-    if not UPSTREAM_RESULTS.is_file():
-        return {}
-    data = json.loads(UPSTREAM_RESULTS.read_text())
-    return data.get("by_class", {}) if isinstance(data, dict) else {}
+def upstream_table() -> list[str]:
+    rows = ["| Keras test family | files | pass | fail | not applicable |", "|---|---:|---:|---:|---:|"]
+    for family, c in upstream_by_family().items():
+        rows.append(f"| {family} | {c['files']} | {c['pass']} | {c['fail']} | {c['n/a']} |")
+    return rows
 
 
 def layers_page() -> str:
@@ -79,7 +85,6 @@ def layers_page() -> str:
     from torchkeras_layers import registry
 
     specs_by_name = {spec.name: spec for spec in all_specs()}
-    upstream = _upstream_by_class()
     by_family = defaultdict(list)
     for entry in registry.entries():
         by_family[_family(entry.cls)].append(entry)
@@ -92,22 +97,28 @@ def layers_page() -> str:
         "Every layer also takes Keras' common keywords `name`, `dtype` (a dtype or policy name such as",
         "`\"mixed_float16\"`), `trainable`, `autocast` and `activity_regularizer` where Keras has them. *Keras* is the",
         "class a layer mirrors (matched by module and class by `from_keras`/`to_keras`); *equivalence* counts the",
-        "suite's hand-picked samples and their references ([equivalence.md](equivalence.md)); *Keras' own tests*",
-        "is the replay of Keras' test file for the layer. Differences from Keras: [deviations.md](deviations.md).",
+        "suite's hand-picked samples and their references ([equivalence.md](equivalence.md)). Differences from",
+        "Keras: [deviations.md](deviations.md).",
         "",
         f"{sum(len(v) for v in by_family.values())} layer classes in {len(families)} families.",
+        "",
+        "Keras' own layer tests, replayed unchanged against these layers (`equivalence_tests/keras_upstream/`;",
+        "per file and per case in its [results.md](../equivalence_tests/keras_upstream/results.md); every failure",
+        "is a listed deviation):",
+        "",
+        *upstream_table(),
     ]
     for family in families:
         out += ["", f"## {family}", ""]
         if family in NOTES:
             out += [f"Notes: [notes/{NOTES[family]}.md](notes/{NOTES[family]}.md).", ""]
-        out += ["| layer | Keras | arguments | equivalence | Keras' own tests |", "|---|---|---|---|---|"]
+        out += ["| layer | Keras | arguments | equivalence |", "|---|---|---|---|"]
         for entry in by_family[family]:
             cls = entry.cls
             keras = "— (PyTorch only)" if entry.torch_only else f"`{entry.keras_module}.{entry.keras_name}`"
             built = " (built at init)" if entry.built_at_init else ""
             out.append(f"| `{cls.__name__}`{built} | {keras} | `{_arguments(cls)}` | "
-                       f"{_equivalence(specs_by_name, cls.__name__)} | {_upstream(upstream, cls.__name__)} |")
+                       f"{_equivalence(specs_by_name, cls.__name__)} |")
         out.append("")
         for entry in by_family[family]:
             summary = _first_paragraph(entry.cls.__doc__)
@@ -116,7 +127,18 @@ def layers_page() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-PAGES = {"layers.md": layers_page}
+README_BEGIN, README_END = "<!-- upstream-tests:begin (docs/generate.py) -->", "<!-- upstream-tests:end -->"
+
+
+def readme() -> str:
+    """README.md with its block of Keras' own test counts regenerated."""
+    text = (ROOT / "README.md").read_text()
+    head, rest = text.split(README_BEGIN, 1)
+    _, tail = rest.split(README_END, 1)
+    return head + README_BEGIN + "\n" + "\n".join(upstream_table()) + "\n" + README_END + tail
+
+
+PAGES = {DOCS / "layers.md": layers_page, ROOT / "README.md": readme}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,11 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated page differs from the file")
     args = parser.parse_args(argv)
     stale = []
-    for name, make in PAGES.items():
-        text, path = make(), DOCS / name
+    for path, make in PAGES.items():
+        text = make()
         if args.check:
             if not path.is_file() or path.read_text() != text:
-                stale.append(name)
+                stale.append(path.name)
         else:
             path.write_text(text)
     if stale:

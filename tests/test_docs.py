@@ -10,5 +10,5 @@ def test_generated_pages_are_current():
     spec = importlib.util.spec_from_file_location("docs_generate", ROOT / "docs" / "generate.py")
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
-    for name, make in generate.PAGES.items():
-        assert (ROOT / "docs" / name).read_text() == make(), f"docs/{name} is stale: run `make docs`"
+    for path, make in generate.PAGES.items():
+        assert path.read_text() == make(), f"{path.relative_to(ROOT)} is stale: run `make docs`"

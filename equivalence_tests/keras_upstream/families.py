@@ -15,6 +15,19 @@ FAMILIES = {
                 "pooling.adaptive_pooling2d_test", "pooling.adaptive_pooling3d_test"],
     "normalization": ["normalization.batch_normalization_test"],
     "attention": ["attention.multi_head_attention_test"],
+    "activations": ["activations.relu_test", "activations.leaky_relu_test", "activations.prelu_test",
+                    "activations.elu_test", "activations.softmax_test"],
+    "regularization": ["regularization.spatial_dropout_test", "regularization.gaussian_noise_test",
+                       "regularization.gaussian_dropout_test", "regularization.alpha_dropout_test",
+                       "regularization.activity_regularization_test", "core.identity_test"],
+    "padding": ["reshaping.zero_padding1d_test", "reshaping.zero_padding2d_test", "reshaping.zero_padding3d_test",
+                "reshaping.cropping1d_test", "reshaping.cropping2d_test", "reshaping.cropping3d_test",
+                "reshaping.up_sampling1d_test", "reshaping.up_sampling2d_test", "reshaping.up_sampling3d_test"],
+    "convolutional_more": ["convolutional.depthwise_conv_test", "convolutional.separable_conv_test",
+                           "convolutional.conv_transpose_test"],
+    "normalization_more": ["normalization.layer_normalization_test", "normalization.group_normalization_test",
+                           "normalization.unit_normalization_test"],
+    "preprocessing": ["preprocessing.normalization_test"],  # rescaling_test imports grain (not installed)
 }
 
 

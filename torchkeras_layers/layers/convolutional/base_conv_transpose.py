@@ -141,11 +141,11 @@ class BaseConvTranspose(Layer, registered=False):
         out_sizes = self._output_sizes(self._spatial_shape(inputs.shape))
         starts = tuple(transpose_crop_start(o, k, s, self.padding, d)
                        for o, k, s, d in zip(out_sizes, self.kernel_size, self.strides, self.dilation_rate))
-        kernel = self.kernel
+        kernel = self.read_weight(self.kernel)
         if self.rank == 1:  # run as 2-D over a unit height axis (see ops/layout.py)
             kernel = kernel.unsqueeze(2)
         x = to_channels_first(inputs, self.data_format)
-        y = conv_transpose(x, kernel, self.bias, self._op_strides, _lift_starts(starts, self.rank),
+        y = conv_transpose(x, kernel, self.read_weight(self.bias), self._op_strides, _lift_starts(starts, self.rank),
                            lift_1d(out_sizes), self._op_dilation)
         outputs = from_channels_first(y, self.data_format, self.rank)
         return self.add_activity_loss(self.activation(outputs))

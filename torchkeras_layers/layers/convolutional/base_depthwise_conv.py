@@ -143,7 +143,8 @@ class BaseDepthwiseConv(Layer, registered=False):
     def forward(self, inputs):
         self._check_output_size(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
-        y = self._depthwise(x, self.kernel, self.bias, self._spatial_shape(inputs.shape))
+        y = self._depthwise(x, self.read_weight(self.kernel), self.read_weight(self.bias),
+                            self._spatial_shape(inputs.shape))
         outputs = from_channels_first(y, self.data_format, self.rank)
         return self.add_activity_loss(self.activation(outputs))
 

@@ -71,10 +71,11 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
     def forward(self, inputs):
         self._check_output_size(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
-        y = self._depthwise(x, self.depthwise_kernel, None, self._spatial_shape(inputs.shape))
-        pointwise = self.pointwise_kernel.unsqueeze(2) if self.rank == 1 else self.pointwise_kernel
+        y = self._depthwise(x, self.read_weight(self.depthwise_kernel), None, self._spatial_shape(inputs.shape))
+        pointwise = self.read_weight(self.pointwise_kernel)
+        pointwise = pointwise.unsqueeze(2) if self.rank == 1 else pointwise
         no_padding = ((0, 0),) * len(self._unit_window)
-        y = conv(y, pointwise, self.bias, self._unit_window, no_padding, self._unit_window)
+        y = conv(y, pointwise, self.read_weight(self.bias), self._unit_window, no_padding, self._unit_window)
         outputs = from_channels_first(y, self.data_format, self.rank)
         return self.add_activity_loss(self.activation(outputs))
 

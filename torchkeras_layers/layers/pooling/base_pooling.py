@@ -53,7 +53,8 @@ class BasePooling(Layer, registered=False):
 
     def forward(self, inputs):
         if not inputs.is_floating_point():  # torch's pooling kernels have no integer/bool variants
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; received {inputs.dtype}")
+            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; "
+                            f"received {inputs.dtype}")
         self._check_output_size(inputs.shape)
         if inputs.numel() == 0:  # no channels (or no batch): empty like Keras' output; torch's kernels refuse it
             return inputs.new_empty(self.compute_output_shape(tuple(inputs.shape)))

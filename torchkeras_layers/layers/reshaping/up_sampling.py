@@ -26,6 +26,10 @@ class BaseUpSampling(Layer, registered=False):
         rank = len(self.size)
         images = to_channels_first(inputs, self.data_format)
         factors = lift_1d(self.size)
+        if not images.is_floating_point():  # torch's interpolation kernels take floats; repeating is the same
+            for i, factor in enumerate(factors):
+                images = images.repeat_interleave(factor, dim=2 + i)
+            return from_channels_first(images, self.data_format, rank)
         out_size = [images.shape[2 + i] * factor for i, factor in enumerate(factors)]
         return from_channels_first(F.interpolate(images, size=out_size, mode="nearest-exact"), self.data_format, rank)
 
