@@ -92,7 +92,7 @@ def markdown(result: dict) -> str:
         f"contestant after {s['warmup']} warm-up iterations, medians of per-iteration times; load average "
         f"{s['load_average_start']} at start, {s['load_average_end']} at end; {s['duration_s']} s in all.",
         "",
-        "Ratios are ours / other (lower is better); ✓ marks issue #8's targets: ≤ 1.0× Keras TF, ≤ 0.5× Keras "
+        "Ratios are ours / other (lower is better); ✓ marks the targets: ≤ 1.0× Keras TF, ≤ 0.5× Keras "
         "torch, ≤ 1.10× plain torch. *forward* is inference; *fwd+bwd* is training mode with the gradients of "
         "the input and every weight (for the CIFAR CNN: a whole Adam step). Peak memory: growth of each "
         "contestant's process RSS during the workload (CPU) or `max_memory_allocated` (CUDA).",

@@ -368,7 +368,7 @@ def _dense_torch(ctx, inputs, weights):
 
 
 # ---------------------------------------------------------------------------- the CIFAR CNN
-CNN_BATCH = 32  # the seed's `fit(batch_size=32)`
+CNN_BATCH = 32  # the Keras Tuner example's `fit(batch_size=32)`
 CNN_WEIGHTS = [(3, 3, 3, 64), (64,), (15 * 15 * 64, 64), (64,), (64, 10), (10,)]
 
 

@@ -1,7 +1,7 @@
 """Numpy references for MultiHeadAttention where Keras 3.15 has a confirmed bug.
 
 Written from the layer's definition (Vaswani et al. 2017 with Keras' weight layout, §9 of
-keras_semantics.md), independently of our torch code: plain einsums over the Keras-layout weights.
+checked against Keras' source), independently of our torch code: plain einsums over the Keras-layout weights.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Whole models across frameworks: from_keras / to_keras (objects and files), the two acceptance models,
 Keras-default optimizers, and training-trajectory parity.
 
-Acceptance models (issue #7): the seed's CIFAR CNN with BatchNormalization after the conv, and a small
+Acceptance models: the Keras Tuner example's CIFAR CNN with BatchNormalization after the conv, and a small
 transformer block (MultiHeadAttention + Dense + BatchNormalization, residual Adds). Both convert in
 both directions and agree on random inputs to the suite's float32 tolerances (forward, gradients).
 """
@@ -36,7 +36,7 @@ F32 = dict(rtol=FORWARD["float32"]["rtol"], atol=FORWARD["float32"]["atol"],
 
 # ---------------------------------------------------------------------------- acceptance models (Keras side)
 def cifar_cnn(image=8, filters=16, units=32, name="cifar_cnn"):
-    """The seed's CIFAR-10 CNN (small images keep the suite fast), BatchNormalization after the conv."""
+    """The Keras Tuner example's CIFAR-10 CNN (small images keep the suite fast), BatchNormalization after the conv."""
     keras.utils.set_random_seed(0)
     return keras.Sequential([
         keras.Input((image, image, 3)),

@@ -43,7 +43,7 @@ def test_same_padding_is_tensorflow_same(n, k, s, d):
 
 
 @pytest.mark.parametrize("n,k,s,d,expected", [
-    # keras_semantics.md §5 and §8, verified against Keras
+    # TF 'same' padding rules, verified against Keras
     (7, 2, 2, 1, (0, 1)), (6, 3, 2, 1, (0, 1)), (8, 4, 3, 1, (1, 1)), (6, 4, 3, 1, (0, 1)),
     (7, 4, 2, 1, (1, 2)), (8, 3, 2, 1, (0, 1)), (5, 2, 1, 2, (1, 1)), (5, 4, 1, 1, (1, 2)),
 ])

@@ -1,4 +1,4 @@
-"""The Keras-Tuner-style HyperParameters adapter and the seed's search space."""
+"""The Keras-Tuner-style HyperParameters adapter and the Keras Tuner example's search space."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The tuning tool's Keras semantics checked against Keras itself (TensorFlow backend): the validation
-split, the loss, the CIFAR batch reader, and the exported best model in the seed's Keras model.
+split, the loss, the CIFAR batch reader, and the exported best model in the Keras Tuner example's Keras model.
 (Adam is `tkl.optimizers.keras_adam`, checked against Keras with the optimizers.)"""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_keras_reads_the_fake_batches_like_our_loader(fake_cifar_dir):
 
 
 def keras_seed_model(hp, dtype="float64"):
-    """The seed's build_model(hp), in Keras (float64 by default, so that comparisons see the weights,
+    """The Keras Tuner example's build_model(hp), in Keras (float64 by default, so that comparisons see the weights,
     not float32 rounding over the Dense layer's ~10^4-long sums)."""
     from keras import layers
 

@@ -22,7 +22,7 @@ def sqlite(tmp_path, name="study.db", **kwargs):
 
 
 def space_only(trial) -> float:
-    """An objective that only samples the seed's space (no training)."""
+    """An objective that only samples the Keras Tuner example's space (no training)."""
     hp = HyperParameters(trial)
     build_model(hp)
     return hp["conv_1_filter"] / 128

@@ -1,4 +1,4 @@
-"""Training like the seed's `fit`: determinism per seed, the best-epoch weights, History."""
+"""Training like the Keras Tuner example's `fit`: determinism per seed, the best-epoch weights, History."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Optuna replaces Keras Tuner for the seed's CIFAR-10 example: `python -m tuning --help`.
+"""Optuna replaces Keras Tuner for the Keras Tuner example's CIFAR-10 example: `python -m tuning --help`.
 
 `tuning.hp.HyperParameters` is Keras Tuner's `hp` over an Optuna trial, so a Keras Tuner
-`build(hp)` ports by changing its imports; `tuning.model.build_model` is the seed's.
+`build(hp)` ports by changing its imports; `tuning.model.build_model` is the Keras Tuner example's.
 """
 
 # The option vocabularies, here so that `python -m tuning --help` needs no torch import.

@@ -1,7 +1,8 @@
-"""`python -m tuning`: the seed's Keras Tuner search of a CIFAR-10 CNN, on Optuna and torchkeras_layers.
+"""`python -m tuning`: Keras Tuner's CIFAR-10 example (a RandomSearch over a small CNN), on Optuna and
+torchkeras_layers.
 
-With no arguments it reproduces the seed (5 trials of 10 epochs, batch 32, validation_split=0.2,
-objective val_accuracy) with TPE and median pruning, stored in `runs/tuning.db`; re-running the same
+With no arguments it reproduces that example (docs/tuning.md: 5 trials of 10 epochs, batch 32,
+validation_split=0.2, objective val_accuracy) with TPE and median pruning, stored in `runs/tuning.db`; re-running the same
 command resumes the study. See `--help` and the README.
 """
 

@@ -1,6 +1,6 @@
-"""The seed's CNN, built from Keras-Tuner-style hyperparameters with torchkeras_layers.
+"""The Keras Tuner example's CNN, built from Keras-Tuner-style hyperparameters with torchkeras_layers.
 
-`build_model` is the seed's `build_model(hp)` with the Keras imports swapped for ours; `model.compile`
+`build_model` is the Keras Tuner example's `build_model(hp)` with the Keras imports swapped for ours; `model.compile`
 (Adam, sparse categorical cross-entropy, accuracy) lives in `tuning.train`.
 """
 

@@ -1,5 +1,5 @@
 """The Optuna study: storage, samplers, pruners, an exact trial budget shared by any number of workers,
-and the objective (the seed's model trained like Keras Tuner's `tuner.search`).
+and the objective (the Keras Tuner example's model trained like Keras Tuner's `tuner.search`).
 
 The budget. A study of N trials is created with N queued (WAITING) trials, by the one process whose
 `create_study` succeeds (names are unique in the storage). Every worker claims queued trials one at a

