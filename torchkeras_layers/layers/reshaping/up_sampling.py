@@ -24,6 +24,12 @@ class BaseUpSampling(Layer, registered=False):
 
     def forward(self, inputs):
         rank = len(self.size)
+        if not inputs.is_floating_point() or inputs.numel() == 0:
+            # torch's interpolation has no integer/bool kernels and refuses empty tensors; Keras' repeat takes both
+            outputs = inputs
+            for axis, factor in zip(spatial_axes(self.data_format, rank), self.size):
+                outputs = outputs.repeat_interleave(factor, dim=axis)
+            return outputs
         images = to_channels_first(inputs, self.data_format)
         factors = lift_1d(self.size)
         out_size = [images.shape[2 + i] * factor for i, factor in enumerate(factors)]
