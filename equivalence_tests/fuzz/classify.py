@@ -9,11 +9,14 @@ import numpy as np
 
 from ..harness import Report, _compare_lists
 from ..tolerances import FORWARD
+from .draws import config_of
 
 EQUAL, REJECTED, OURS_ONLY, DEVIATION, DEFECT, KNOWN = (
     "accepted-and-equal", "rejected-cleanly", "accepted (no Keras)", "deviation", "defect", "known defect")
 COLUMNS = (EQUAL, REJECTED, OURS_ONLY, DEVIATION, DEFECT, KNOWN)
 NON_FINITE_INPUTS = ("nan", "inf", "-inf")
+PASS_THROUGH = ("a weightless layer under the default float32 policy passes floating input through in its own dtype "
+                "(so that .double()/.half() models keep their dtype); Keras casts it to float32")
 
 
 @dataclass
@@ -50,6 +53,14 @@ def classify(spec, draw, ours: dict, keras: dict | None) -> Verdict:
         return Verdict(DEFECT, f"Keras rejects ({keras['type']} at {keras['stage']}: {keras['message'][:200]}), ours accepts")
     if len(ours["outputs"]) != len(keras["outputs"]):
         return Verdict(DEFECT, f"ours gives {len(ours['outputs'])} outputs, Keras {len(keras['outputs'])}")
+    if _passes_dtype_through(spec, draw, ours, keras):
+        try:
+            keras_at_ours = [np.asarray(b).astype(np.asarray(a).dtype) for a, b in zip(ours["outputs"], keras["outputs"])]
+            pairs = [_comparable(a, b) for a, b in zip(ours["outputs"], keras_at_ours)]
+            _compare_lists([a for a, _ in pairs], [b for _, b in pairs], FORWARD, f"{draw.describe()} output", Report(), "forward")
+        except AssertionError as exc:
+            return Verdict(DEFECT, f"outputs differ (Keras' cast to our {ours['input_dtype']}): {exc}")
+        return Verdict(DEVIATION, PASS_THROUGH)
     try:
         pairs = [_comparable(a, b) for a, b in zip(ours["outputs"], keras["outputs"])]
         _compare_lists([a for a, _ in pairs], [b for _, b in pairs], FORWARD, f"{draw.describe()} output", Report(), "forward")
@@ -60,6 +71,19 @@ def classify(spec, draw, ours: dict, keras: dict | None) -> Verdict:
             return Verdict(DEVIATION, f"non-finite input propagates differently: {exc}")
         return Verdict(DEFECT, f"outputs differ: {exc}")
     return Verdict(EQUAL)
+
+
+def _passes_dtype_through(spec, draw, ours: dict, keras: dict) -> bool:
+    """The documented deviation: weightless layer, plain float32 policy, floating input of another dtype,
+    every floating output of ours in the input's dtype where Keras' is float32."""
+    policy = config_of(spec, draw).get("dtype", spec.samples[draw.sample].dtypes[0])
+    floating = lambda a: np.issubdtype(np.asarray(a).dtype, np.floating)  # noqa: E731
+    ours_out = [np.asarray(a) for a in ours["outputs"] if floating(a)]
+    keras_out = [np.asarray(b) for b in keras["outputs"] if floating(b)]
+    return (ours["weights"] == [] and policy == "float32" and ours["input_dtype"] in ("float16", "bfloat16", "float64")
+            and len(ours_out) == len(keras_out) == len(ours["outputs"]) > 0
+            and all(a.dtype.name == ours["input_dtype"] for a in ours_out)
+            and all(b.dtype == np.float32 for b in keras_out))
 
 
 def _all_finite(arrays) -> bool:

@@ -28,6 +28,10 @@ class Draw:
     value: Any = None  # ... by this value
     input: str | None = None  # or the input mutation (INPUT_MUTATIONS)
 
+    def __hash__(self) -> int:
+        # A drawn value may be a list (unhashable); its repr identifies the draw as well.
+        return hash(repr(self))
+
     def describe(self) -> str:
         what = f"{self.arg}={self.value!r}" if self.arg is not None else f"input:{self.input}"
         return f"{self.spec}[{self.sample}] {what}"

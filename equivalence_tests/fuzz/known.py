@@ -20,6 +20,17 @@ KNOWN_DEFECTS: dict[Draw, str] = {
     Draw("Conv3D", 1, input="int64"): CONV_CASTS_INTEGERS,
     Draw("Conv2D", 3, input="zero-last-axis"): "an input without channels builds a zero-size kernel instead of being rejected as by Keras",
     Draw("Conv2D", 8, input="zero-last-axis"): "an input without channels builds a zero-size kernel instead of being rejected as by Keras",
+    Draw("Conv2DTranspose", 6, input="zero-middle-axis"):
+        "an input with a zero spatial axis reaches torch's conv_transpose2d (raw RuntimeError 'Only zero batch or zero "
+        "channel inputs are supported'); Keras returns the (2, 2, 10, 3) output",
+    Draw("Conv2DTranspose", 11, arg="strides", value=(1000000, 1)):
+        "an absurd stride is accepted and the output of size ~1e6 along the height takes more than the 60 s limit",
+    Draw("CustomScaleLayer", 0, input="int32"):
+        "ours promotes an int32 first input to float32; Keras' add of the int32 and float32 inputs raises InvalidArgumentError",
+    Draw("LayerScale", 0, arg="projection_dim", value=4.0):
+        "a float projection_dim is accepted; Keras' add_weight(shape=(4.0,)) raises ValueError (invalid dimension 4.0)",
+    Draw("MultiHeadAttention", 50, input="bool"):
+        "a bool query reaches the query projection's matmul (raw RuntimeError: Bool and Float); Keras promotes it to float32",
     Draw("Multiply", 10, input="rank+1"): MASK_NOT_CHECKED + " (the first input got an extra axis; Keras broadcasts it differently)",
 }
 

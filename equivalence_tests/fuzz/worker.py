@@ -53,7 +53,9 @@ def run_ours(spec, draw) -> dict:
         return _exception("call", exc)
     finite = all(np.isfinite(a).all() for a in flat_tensors(args) + flat_tensors(kwargs)
                  if isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.number))
-    return {"status": "ok", "outputs": outputs, "weights": weights, "input_finite": finite}
+    input_dtype = args_t[0][0].dtype if isinstance(args_t[0], list) else args_t[0].dtype
+    return {"status": "ok", "outputs": outputs, "weights": weights, "input_finite": finite,
+            "input_dtype": str(input_dtype).removeprefix("torch.")}
 
 
 def run_keras(spec, draw, weights) -> dict:

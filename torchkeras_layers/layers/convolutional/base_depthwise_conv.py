@@ -116,6 +116,10 @@ class BaseDepthwiseConv(Layer, registered=False):
     def _paddings(self, spatial: tuple) -> tuple:
         return window_paddings(self.padding, spatial, self.kernel_size, self.strides, self.dilation_rate)
 
+    def _check_input_dtype(self, inputs) -> None:
+        if not inputs.is_floating_point():  # Keras' depthwise convolution is defined for floating input only
+            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; received {inputs.dtype}")
+
     def _check_output_size(self, input_shape) -> None:
         spatial = self._spatial_shape(input_shape)
         if any(n is None for n in spatial):
@@ -141,6 +145,7 @@ class BaseDepthwiseConv(Layer, registered=False):
         return conv(x, weight, bias, self._op_strides, pads, self._op_dilation, in_channels)
 
     def forward(self, inputs):
+        self._check_input_dtype(inputs)
         self._check_output_size(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
         y = self._depthwise(x, self.read_weight(self.kernel), self.read_weight(self.bias),

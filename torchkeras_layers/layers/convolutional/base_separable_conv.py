@@ -69,6 +69,7 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
         self._add_bias(self.filters)
 
     def forward(self, inputs):
+        self._check_input_dtype(inputs)
         self._check_output_size(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
         y = self._depthwise(x, self.read_weight(self.depthwise_kernel), None, self._spatial_shape(inputs.shape))

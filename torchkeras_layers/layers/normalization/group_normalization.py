@@ -90,7 +90,10 @@ class GroupNormalization(Layer):
             self.beta = None
 
     def forward(self, inputs, mask=None):
-        x = inputs.float() if inputs.dtype in _HALF else inputs
+        # Keras normalises integer/bool input in float32, casts the result back to the input's dtype
+        # (truncating), then to the compute dtype; torch's kernel has no integer variant.
+        out_dtype = inputs.dtype if inputs.is_floating_point() else self.compute_dtype
+        x = inputs.float() if inputs.dtype in _HALF or not inputs.is_floating_point() else inputs
         axis = self._channel_axis
         # (N, C, *) view: a channels-last 4D/5D input is a channels_last-strided tensor, which the kernel reads as is.
         channels_first = x if axis == 1 else x.movedim(axis, 1)
@@ -104,7 +107,7 @@ class GroupNormalization(Layer):
         else:
             outputs = torch.group_norm(channels_first, self.groups, gamma, beta, self.epsilon, False)
         outputs = outputs if axis == 1 else outputs.movedim(1, axis)
-        return outputs.to(inputs.dtype)
+        return outputs.to(inputs.dtype).to(out_dtype)
 
     def compute_output_shape(self, input_shape):
         check_axes_in_rank(self, [self.axis], input_shape)

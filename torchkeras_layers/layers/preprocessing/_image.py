@@ -27,6 +27,16 @@ def spatial_axes(rank: int, data_format: str) -> tuple[int, int]:
     return (rank - 2, rank - 1) if data_format == "channels_first" else (rank - 3, rank - 2)
 
 
+def check_resizable(layer, images: torch.Tensor, data_format: str) -> None:
+    """tf.image.resize rejects an image without rows, columns or channels (an empty batch is fine);
+    torch's kernels would fail with raw errors."""
+    h_axis, w_axis = spatial_axes(images.dim(), data_format)
+    c_axis = h_axis - 1 if data_format == "channels_first" else w_axis + 1
+    if 0 in (images.shape[h_axis], images.shape[w_axis], images.shape[c_axis]):
+        raise ValueError(f"{layer.__class__.__name__} ({layer.name!r}): cannot resize an image without rows, columns or "
+                         f"channels; received input shape {tuple(images.shape)}")
+
+
 def crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
     """Keras' centred crop to the target aspect ratio: (top, left, crop height, crop width)."""
     crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)

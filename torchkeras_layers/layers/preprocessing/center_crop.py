@@ -37,6 +37,7 @@ class CenterCrop(Layer):
         if height >= self.height and width >= self.width:
             return _image.crop(x, self.data_format, (height - self.height) // 2, (width - self.width) // 2,
                                self.height, self.width)
+        _image.check_resizable(self, x, self.data_format)
         box = _image.crop_box(height, width, self.height, self.width)
         return _image.resize(_image.crop(x, self.data_format, *box), (self.height, self.width), "bilinear",
                              self.data_format)

@@ -75,6 +75,7 @@ class Resizing(Layer):
         if inputs.dim() not in (3, 4):
             raise ValueError(f"{self.__class__.__name__} ({self.name!r}): expected images of rank 3 (height, width, "
                              f"channels) or 4 (batch, ...); received input shape {tuple(inputs.shape)}")
+        _image.check_resizable(self, inputs, self.data_format)
         x = inputs if inputs.is_floating_point() else inputs.float()
         h_axis, w_axis = _image.spatial_axes(x.dim(), self.data_format)
         height, width = x.shape[h_axis], x.shape[w_axis]

@@ -24,12 +24,14 @@ class BaseUpSampling(Layer, registered=False):
 
     def forward(self, inputs):
         rank = len(self.size)
+        if not inputs.is_floating_point() or inputs.numel() == 0:
+            # torch's interpolation has no integer/bool kernels and refuses empty tensors; Keras' repeat takes both
+            outputs = inputs
+            for axis, factor in zip(spatial_axes(self.data_format, rank), self.size):
+                outputs = outputs.repeat_interleave(factor, dim=axis)
+            return outputs
         images = to_channels_first(inputs, self.data_format)
         factors = lift_1d(self.size)
-        if not images.is_floating_point():  # torch's interpolation kernels take floats; repeating is the same
-            for i, factor in enumerate(factors):
-                images = images.repeat_interleave(factor, dim=2 + i)
-            return from_channels_first(images, self.data_format, rank)
         out_size = [images.shape[2 + i] * factor for i, factor in enumerate(factors)]
         return from_channels_first(F.interpolate(images, size=out_size, mode="nearest-exact"), self.data_format, rank)
 
