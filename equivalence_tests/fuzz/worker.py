@@ -113,8 +113,9 @@ def main() -> None:
     torch.set_num_threads(1)
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    import keras  # noqa: F401
     import warnings
+
+    import keras  # noqa: F401
 
     warnings.simplefilter("ignore")
     from ..registry import all_specs

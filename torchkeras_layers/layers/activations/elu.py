@@ -20,7 +20,8 @@ class ELU(Layer, built_at_init=True):
 
     def forward(self, inputs):
         if not inputs.is_floating_point():  # Keras' elu is defined for floating input only
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; received {inputs.dtype}")
+            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; "
+                            f"received {inputs.dtype}")
         return F.elu(inputs, self.alpha)
 
     def compute_output_shape(self, input_shape):

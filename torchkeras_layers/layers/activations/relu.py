@@ -31,7 +31,8 @@ class ReLU(Layer, built_at_init=True):
 
     def forward(self, inputs):
         if inputs.dtype == torch.bool:  # Keras' relu has no bool variant; torch's kernels fail with raw errors
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be numeric; received {inputs.dtype}")
+            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be numeric; "
+                            f"received {inputs.dtype}")
         slope, max_value, threshold = self.negative_slope, self.max_value, self.threshold
         if slope != 0 and max_value is None and threshold == 0:
             return F.leaky_relu(inputs, slope)

@@ -118,7 +118,8 @@ class BaseDepthwiseConv(Layer, registered=False):
 
     def _check_input_dtype(self, inputs) -> None:
         if not inputs.is_floating_point():  # Keras' depthwise convolution is defined for floating input only
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; received {inputs.dtype}")
+            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; "
+                            f"received {inputs.dtype}")
 
     def _check_output_size(self, input_shape) -> None:
         spatial = self._spatial_shape(input_shape)

@@ -33,8 +33,8 @@ def check_resizable(layer, images: torch.Tensor, data_format: str) -> None:
     h_axis, w_axis = spatial_axes(images.dim(), data_format)
     c_axis = h_axis - 1 if data_format == "channels_first" else w_axis + 1
     if 0 in (images.shape[h_axis], images.shape[w_axis], images.shape[c_axis]):
-        raise ValueError(f"{layer.__class__.__name__} ({layer.name!r}): cannot resize an image without rows, columns or "
-                         f"channels; received input shape {tuple(images.shape)}")
+        raise ValueError(f"{layer.__class__.__name__} ({layer.name!r}): cannot resize an image without rows, "
+                         f"columns or channels; received input shape {tuple(images.shape)}")
 
 
 def crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
