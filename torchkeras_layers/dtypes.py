@@ -53,8 +53,6 @@ class DTypePolicy:
     def get(cls, spec=None, *, layer: str = "Layer") -> "DTypePolicy":
         """The policy for a layer's `dtype` argument; None is the global policy (`config.dtype_policy()`)."""
         if spec is None:
-            from .config import dtype_policy
-
             return dtype_policy()
         if isinstance(spec, DTypePolicy):
             return spec
@@ -74,3 +72,23 @@ class DTypePolicy:
 
     def serialize(self) -> dict:
         return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self.name}, "registered_name": None}
+
+
+_default_policy = DTypePolicy("float32", torch.float32, torch.float32)
+
+
+def set_dtype_policy(policy) -> None:
+    """Keras' `keras.config.set_dtype_policy` (public as `tkl.config.set_dtype_policy`): the policy of every
+    layer created later with `dtype=None` (a name such as "mixed_float16", a DTypePolicy or its Keras config)."""
+    global _default_policy
+    if not isinstance(policy, (str, dict, DTypePolicy)):
+        raise ValueError(
+            "set_dtype_policy: argument `policy` must be a dtype policy name such as 'mixed_float16' or a "
+            f"DTypePolicy; received {policy!r}"
+        )
+    _default_policy = DTypePolicy.get(policy, layer="set_dtype_policy")
+
+
+def dtype_policy() -> DTypePolicy:
+    """Keras' `keras.config.dtype_policy()`: the current default policy (float32 unless set)."""
+    return _default_policy
