@@ -172,3 +172,36 @@ def test_journal_storage_runs_the_exact_budget_too(tmp_path):
     reopened = study_mod.open_study("s", study_mod.make_storage(journal=str(tmp_path / "shared" / "study.log")),
                                     CONFIG, None)
     assert states(reopened) == {"complete": 3, "budget": 3}
+
+
+@pytest.mark.parametrize("lost_race", [
+    "table studies already exists",  # another worker's CREATE TABLE won
+    "database is locked",  # another worker holds the write lock
+])
+def test_workers_starting_together_on_a_fresh_sqlite_file_retry_the_losing_create(tmp_path, monkeypatch,
+                                                                                  lost_race):
+    import sqlalchemy
+
+    real, calls = study_mod.RDBStorage, []
+
+    def loses_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise sqlalchemy.exc.OperationalError("CREATE TABLE studies", {}, Exception(lost_race))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study_mod, "RDBStorage", loses_once)
+    monkeypatch.setattr(study_mod.time, "sleep", lambda seconds: None)
+    storage = sqlite(tmp_path)
+    assert len(calls) == 2 and study_mod.open_study("s", storage, CONFIG, 1).study_name == "s"
+
+
+def test_a_database_that_cannot_be_used_is_said_at_once(tmp_path, monkeypatch):
+    import sqlalchemy
+
+    def refuses(*args, **kwargs):
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("unable to open database file"))
+
+    monkeypatch.setattr(study_mod, "RDBStorage", refuses)
+    with pytest.raises(study_mod.StorageError, match=r"cannot use the database \(unable to open database file\)"):
+        sqlite(tmp_path)

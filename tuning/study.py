@@ -126,7 +126,10 @@ def make_storage(url: str | None = None, journal: str | None = None, *, heartbea
         except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as err:
             # Workers starting together on a fresh database race to create its tables; anything else
             # (a refused connection, a read-only file) is said at once.
-            racing = isinstance(err, sqlalchemy.exc.IntegrityError) or "locked" in str(err.orig)
+            # SQLite says so as "database is locked" or "table ... already exists" (another worker's
+            # CREATE won), alembic's version row as an IntegrityError.
+            racing = isinstance(err, sqlalchemy.exc.IntegrityError) or any(
+                sign in str(err.orig) for sign in ("locked", "already exists"))
             if not racing or attempt == 4:
                 reason = str(err.orig).strip().splitlines()[0] if err.orig is not None else type(err).__name__
                 raise StorageError(f"--storage {shown}: cannot use the database ({reason})") from None
