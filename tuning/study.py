@@ -122,7 +122,10 @@ def make_storage(url: str | None = None, journal: str | None = None, *, heartbea
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ExperimentalWarning)  # heartbeat_interval
-                return RDBStorage(url, **kwargs)
+                storage = RDBStorage(url, **kwargs)
+            if parsed.get_backend_name() == "sqlite":
+                _lock_sqlite_transactions_at_begin(storage.engine)
+            return storage
         except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as err:
             # Workers starting together on a fresh database race to create its tables; anything else
             # (a refused connection, a read-only file) is said at once.
@@ -139,6 +142,28 @@ def make_storage(url: str | None = None, journal: str | None = None, *, heartbea
 
 
 _URL_EXAMPLES = "sqlite:///runs/tuning.db or postgresql+psycopg://user@host/db"
+
+
+def _lock_sqlite_transactions_at_begin(engine) -> None:
+    """Make every SQLite transaction take the write lock when it begins (`BEGIN IMMEDIATE`).
+
+    Optuna claims a queued trial by reading its state with `SELECT ... FOR UPDATE` and then setting it to
+    RUNNING. SQLite ignores FOR UPDATE, and Python's sqlite3 begins the transaction only at the UPDATE, so
+    two workers could both read WAITING and both run the trial (seen with 4 workers under random
+    SIGKILLs: tests/test_tuning_chaos.py). Taking the lock at BEGIN makes the read and the write one
+    atomic step; SQLite serialises writers anyway, and the 60 s busy timeout covers the wait. This is
+    SQLAlchemy's documented pysqlite recipe (the driver's own BEGIN is turned off)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    engine.dispose()  # connections opened while the tables were created predate the listeners
 
 
 def _make_parent(path: Path, what: str) -> None:
@@ -305,25 +330,49 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
                 continue
             return finished
         frozen = _run_trial(study, trial_id, objective, retry)
+        if frozen is None:
+            grace = 3 * (study._storage.get_heartbeat_interval() or 0)
+            log(f"Trial {optuna.Trial(study, trial_id).number}: another worker saw no heartbeat from this one for "
+                f"{grace} s and queued the trial again; this run's result is dropped")
+            continue
         finished += 1
         if on_trial_end is not None:
             on_trial_end(frozen)
 
 
-def _run_trial(study, trial_id, objective, retry) -> FrozenTrial:
+def _run_trial(study, trial_id, objective, retry) -> FrozenTrial | None:
+    """Runs and tells one claimed trial; None when another worker has meanwhile failed it as stale
+    (this worker's heartbeats did not reach the storage in time) and queued it again."""
     trial = optuna.Trial(study, trial_id)
     with get_heartbeat_thread(trial_id, study._storage):
         try:
             value = objective(trial)
         except TrialPruned:
-            return study.tell(trial, state=TrialState.PRUNED)
+            return _tell(study, trial, trial_id, state=TrialState.PRUNED)
         except BaseException as err:
+            if _finished_elsewhere(trial, trial_id) and not isinstance(err, KeyboardInterrupt):
+                return None  # the error came from writing to a trial another worker had failed
             # Ctrl-C, an error, or a lost device: re-queue the same hyperparameters and seed.
-            retry(study, study.tell(trial, state=TrialState.FAIL))
+            failed = _tell(study, trial, trial_id, state=TrialState.FAIL)
+            if failed is not None:
+                retry(study, failed)
             if isinstance(err, KeyboardInterrupt) and not isinstance(err, TrialInterrupted):
                 raise TrialInterrupted(trial.number) from err
             raise
-    return study.tell(trial, value)
+    return _tell(study, trial, trial_id, values=value)
+
+
+def _tell(study, trial, trial_id, **outcome) -> FrozenTrial | None:
+    try:
+        return study.tell(trial, **outcome)
+    except (ValueError, optuna.exceptions.UpdateFinishedTrialError):
+        if _finished_elsewhere(trial, trial_id):  # "Cannot tell a FAIL trial": failed as stale meanwhile
+            return None
+        raise
+
+
+def _finished_elsewhere(trial: optuna.Trial, trial_id: int) -> bool:
+    return trial.storage.get_trial(trial_id).state.is_finished()
 
 
 # ---------------------------------------------------------------------- the objective

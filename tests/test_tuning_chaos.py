@@ -1,0 +1,142 @@
+"""Tuning under faults: worker processes SIGKILLed at random moments (seeded, bounded in number and time)
+while they share one study. The study still ends with exactly its budget of finished trials, none run
+twice to completion, and no result a worker reported is lost.
+
+SQLite with 4 local workers, and a real PostgreSQL server (the fixture of test_tuning_postgres.py) with 8.
+Every killed worker is replaced at once, as a supervisor would; a killed worker's trial stays RUNNING until
+its heartbeat goes stale, then it is failed and queued again with its hyperparameters and seed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+import uuid
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+from test_tuning_postgres import postgres_url  # noqa: F401  (fixture)
+from tuning_fixtures import start_cli
+
+TRIALS = 64
+MAX_KILLS = 6
+KILL_WINDOW_S = (1.0, 4.0)  # seconds between kills, drawn uniformly (seeded)
+COMPLETE_LINE = re.compile(r"^trial (\d+) complete", re.MULTILINE)
+
+
+def _run_with_kills(storage: str, workers: int, tmp_path, seed: int):
+    name = f"chaos-{uuid.uuid4().hex[:8]}"
+    args = ("--storage", storage, "--study-name", name, "--trials", str(TRIALS), "--fake-data", "120",
+            "--epochs", "1", "--pruner", "none", "--heartbeat", "1", "--threads", "1", "--no-report", "--quiet")
+    rng = random.Random(seed)
+    logs, killed = [], []
+
+    def start():
+        log = tmp_path / f"worker{len(logs)}.log"
+        logs.append(log)
+        return start_cli(*args, cwd=tmp_path, log=log)
+
+    running = [start() for _ in range(workers)]
+    deadline = time.monotonic() + 900
+    next_kill = time.monotonic() + rng.uniform(*KILL_WINDOW_S)
+    try:
+        while any(p.poll() is None for p in running):
+            assert time.monotonic() < deadline, "the study did not finish in 15 minutes"
+            alive = [p for p in running if p.poll() is None]
+            if len(killed) < MAX_KILLS and time.monotonic() >= next_kill and alive:
+                victim = rng.choice(alive)
+                victim.kill()
+                victim.wait()
+                killed.append(victim)
+                running.remove(victim)
+                running.append(start())
+                next_kill = time.monotonic() + rng.uniform(*KILL_WINDOW_S)
+            time.sleep(0.1)
+    finally:
+        for p in running:
+            if p.poll() is None:
+                p.kill()
+    return name, running, killed, logs
+
+
+@pytest.mark.timeout(1000)
+@pytest.mark.parametrize("backend, workers", [("sqlite", 4), ("postgresql", 8)])
+def test_random_kills_lose_no_trial_and_run_none_twice(backend, workers, tmp_path, request):
+    storage = (f"sqlite:///{tmp_path / 'tuning.db'}" if backend == "sqlite"
+               else request.getfixturevalue("postgres_url"))
+    name, survivors, killed, logs = _run_with_kills(storage, workers, tmp_path, seed=1234)
+    outputs = {log.name: log.read_text() for log in logs}
+    assert len(killed) == MAX_KILLS, "the study finished before every planned kill"
+    assert [p.returncode for p in survivors] == [0] * len(survivors), {
+        name: text[-2000:] for name, text in outputs.items() if text}
+
+    study = optuna.load_study(study_name=name, storage=storage)
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    failed = [t for t in study.trials if t.state == TrialState.FAIL]
+    assert len(complete) == TRIALS, outputs  # exactly the budget
+    assert not study.get_trials(states=(TrialState.WAITING, TrialState.RUNNING))
+    assert len(failed) <= MAX_KILLS  # only the trials of killed workers failed
+    # No budget slot ran twice to completion: a trial's seed names its slot (study seed + first number).
+    seeds = [t.user_attrs["seed"] for t in complete]
+    assert len(set(seeds)) == TRIALS
+    # Each killed trial ran again with its hyperparameters and seed.
+    params_by_seed = {t.user_attrs["seed"]: t.params for t in complete}
+    for trial in failed:
+        if trial.params:  # killed after sampling
+            assert params_by_seed[trial.user_attrs["seed"]] == trial.params
+    # No lost result: every trial a worker said it completed is complete in the study.
+    reported = [int(n) for text in outputs.values() for n in COMPLETE_LINE.findall(text)]
+    states = {t.number: t.state for t in study.trials}
+    assert all(states[n] == TrialState.COMPLETE for n in reported)
+    assert len(set(reported)) == len(reported)  # and no trial was reported complete twice
+
+
+def test_a_sqlite_transaction_holds_the_write_lock_from_its_first_read(tmp_path):
+    """What makes claiming a queued trial atomic on SQLite (Optuna reads the state, then writes RUNNING):
+    while one worker's transaction has only read, another worker cannot write."""
+    import sqlalchemy
+
+    from tuning.study import make_storage
+
+    url = f"sqlite:///{tmp_path / 'tuning.db'}"
+    reader, writer = make_storage(url, heartbeat=None), make_storage(url, heartbeat=None)
+    optuna.create_study(study_name="s", storage=reader).enqueue_trial({})
+    with reader.engine.connect() as connection, connection.begin():
+        connection.exec_driver_sql("SELECT state FROM trials").fetchall()
+        blocked = sqlalchemy.create_engine(url, connect_args={"timeout": 0.2})
+        with pytest.raises(sqlalchemy.exc.OperationalError, match="database is locked"):
+            with blocked.begin() as other:
+                other.exec_driver_sql("UPDATE trials SET state = 'RUNNING'")
+    assert writer.get_all_trials(reader.get_study_id_from_name("s"))[0].state == TrialState.WAITING
+
+
+@pytest.mark.parametrize("ends", ["returns", "raises"])
+def test_a_trial_failed_as_stale_by_another_worker_is_dropped_here_and_run_again(tmp_path, ends):
+    """A worker whose heartbeats did not reach the storage in time (a busy machine) finds its trial failed and
+    re-queued by another worker: it says so in one line and goes on, no traceback; the copy runs once."""
+    from tuning import study as study_mod
+
+    storage = study_mod.make_storage(f"sqlite:///{tmp_path / 'tuning.db'}", heartbeat=1, max_retries=2)
+    config = study_mod.StudyConfig(data="fake200", epochs=1, sampler="random")
+    study = study_mod.open_study("s", storage, config, 1)
+    calls, logged = [], []
+
+    def objective(trial):
+        calls.append(trial.number)
+        trial.suggest_int("units", 32, 128, step=32)
+        if len(calls) == 1:  # what another worker's fail_stale_trials does to this trial
+            frozen = storage.get_trial(trial._trial_id)
+            storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
+            optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=2)(study, frozen)
+            if ends == "raises":
+                trial.set_user_attr("history", [])  # writing to the finished trial raises
+        return 0.5
+
+    finished = study_mod.run_worker(study, objective, log=logged.append, poll_seconds=0.1)
+    assert finished == 1 and calls == [0, 1]
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE]
+    assert study.trials[1].params == study.trials[0].params
+    assert logged == ["Trial 0: another worker saw no heartbeat from this one for 3 s and queued the trial again; "
+                      "this run's result is dropped"]
