@@ -424,6 +424,13 @@ class AdaptedLayer:
     def get_config(self):
         return self._module.get_config()
 
+    def adapt(self, data, *args, **kwargs):
+        """A backend tensor is one array to Keras' `adapt`, as a torch tensor is to ours (an iterable is batches)."""
+        tf = _tf()
+        if isinstance(data, (tf.Tensor, tf.Variable)):
+            data = to_torch(data)
+        return self._module.adapt(data, *args, **kwargs)
+
     def count_params(self):
         return self._module.count_params()
 

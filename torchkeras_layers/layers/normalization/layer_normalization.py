@@ -11,17 +11,19 @@ import torch.nn.functional as F
 from ...ops import moments as moments_ops
 from ..base import InputSpec, Layer
 from ._axes import check_axes_in_rank, standardize_axis
+from ._uncast_inputs import UncastInputs
 
 _HALF = (torch.float16, torch.bfloat16)
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(UncastInputs, Layer):
     """Keras `LayerNormalization` (Keras 3.15 arguments and math).
 
     `axis` is an int or a list of ints; build sorts it (as given, negatives included) and the weights
     have the sizes of those axes in that order, reshaped (not transposed) onto the input, as Keras does.
     `rms_scaling=True` is Keras' deprecated mode: `x * rsqrt(var(x) + epsilon) * gamma` (the variance,
-    not the mean square), no `beta`. 16-bit inputs are computed in float32 and cast back.
+    not the mean square), no `beta`. 16-bit inputs are computed in float32 and cast back; under a mixed
+    policy inputs are not cast (`UncastInputs`).
     Trailing axes use torch's fused `F.layer_norm`; other axes TF's formula `x * inv + (beta - mean * inv)`.
     """
 
@@ -112,7 +114,7 @@ class LayerNormalization(Layer):
             outputs = moments_ops.normalize(
                 x, mean, var, None if gamma is None else gamma.reshape(broadcast),
                 None if beta is None else beta.reshape(broadcast), self.epsilon)
-        return outputs.to(inputs.dtype)
+        return outputs.to(self._output_dtype(inputs))
 
     def compute_output_shape(self, input_shape):
         axes = self.axis if isinstance(self.axis, list) else [self.axis]
