@@ -20,8 +20,9 @@ class Normalization(Layer):
     which `adapt(data)` fills with Keras' exact statistics: numpy arrays through numpy, torch tensors
     through torch, iterables of batches (arrays, tensors, or `(x, y, ...)` tuples) with Keras' running
     combination of batch means and variances. The forward reads the weights, so `set_weights` takes
-    effect at once. With `mean`/`variance` given, they are constants broadcast as Keras broadcasts
-    them (non-persistent buffers: they come from the config). The denominator is
+    effect at once. With `mean`/`variance` given, `layer.mean`/`layer.variance` are Keras' constants,
+    broadcast as Keras broadcasts them, in the compute dtype (non-persistent buffers: they come from the
+    config). Inputs of a higher rank than the build's are taken where the statistics broadcast. The denominator is
     `max(sqrt(variance), 1e-7)`; `invert=True` maps back: `mean + x * max(sqrt(variance), 1e-7)`.
     """
 
