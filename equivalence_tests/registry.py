@@ -110,7 +110,7 @@ def ndim_error(name: str, expected: int | str, found: int) -> str:
     return rf"layer {name} \(.*expected {expected}, found ndim={found}"
 
 
-CHECKS = ("equivalence", "weights", "errors", "compile", "export", "onnx", "autocast", "state_dict", "double")
+CHECKS = ("equivalence", "weights", "errors", "compile", "export", "onnx", "autocast", "state_dict", "double", "policy")
 
 
 @dataclass(frozen=True)

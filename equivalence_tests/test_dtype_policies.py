@@ -17,6 +17,17 @@ import torch
 import torchkeras_layers as tkl
 from torchkeras_layers.dtypes import dtype_name
 
+from .harness import (
+    _attach_implicit_masks,
+    _without,
+    build_module,
+    flat_tensors,
+    make_call,
+    reference_config,
+    to_tf,
+    to_torch,
+)
+from .registry import all_specs
 from .tolerances import FORWARD, assert_close
 
 POLICIES = ["mixed_float16", "mixed_bfloat16"]
@@ -35,46 +46,68 @@ def _rand(*shape):
     return np.random.default_rng(sum(shape)).standard_normal(shape).astype(np.float32)
 
 
-# (name, make(module, policy) -> layer, inputs, call keywords): `module` is `keras.layers` or `tkl`.
-CASES = [
-    ("Dense", lambda m, p: m.Dense(4, activation="relu", dtype=p), [_rand(2, 3)], {}),
-    ("Conv2D", lambda m, p: m.Conv2D(3, 2, padding="same", dtype=p), [_rand(2, 5, 5, 2)], {}),
-    ("BatchNormalization", lambda m, p: m.BatchNormalization(dtype=p), [_rand(4, 5)], {"training": False}),
-    ("BatchNormalization-training", lambda m, p: m.BatchNormalization(dtype=p), [_rand(4, 5)], {"training": True}),
-    ("MultiHeadAttention", lambda m, p: m.MultiHeadAttention(num_heads=2, key_dim=3, dtype=p),
-     [_rand(2, 4, 5), _rand(2, 3, 5)], {}),
-    ("MaxPooling2D", lambda m, p: m.MaxPooling2D(2, dtype=p), [_rand(2, 4, 4, 3)], {}),
-    ("AveragePooling1D", lambda m, p: m.AveragePooling1D(2, dtype=p), [_rand(2, 6, 3)], {}),
-    ("Add", lambda m, p: m.Add(dtype=p), [[_rand(2, 3), _rand(2, 3) + 1]], {}),
-    ("Flatten", lambda m, p: m.Flatten(dtype=p), [_rand(2, 3, 4)], {}),
-]
+def _policy_sample(spec):
+    """The spec's first hand-picked sample that Keras computes in float32 (one per spec keeps CI cheap)."""
+    return next((s for s in spec.samples if isinstance(s.reference, str) and "float32" in s.dtypes), None)
+
+
+POLICY_PARAMS = [pytest.param(spec, _policy_sample(spec), policy, id=f"{policy}-{spec.name}",
+                              marks=spec.marks("policy", policy))
+                 for spec in all_specs() if _policy_sample(spec) is not None for policy in POLICIES]
+
+
+def _keras_under(policy, spec, sample, module, args, kwargs):
+    """Keras' layer from our config under `policy`, with our weights: `build_keras`, except that the policy
+    is given explicitly (Keras' own SpatialDropout config keeps only the variable dtype)."""
+    config = {**reference_config(spec, module, sample.reference), "dtype": policy}
+    layer = spec.keras_from_config(config, sample.reference)
+    if spec.keras_build is not None:
+        spec.keras_build(layer, args, kwargs)
+    else:
+        layer(*to_tf(args), **to_tf(_without(kwargs, "training")))
+    if sample.keras_setup is not None:
+        sample.keras_setup(layer)
+    layer.set_weights(module.get_weights())
+    assert layer.dtype_policy.name == module.dtype_policy.name == policy
+    return layer
+
+
+def _dtype_of(tensor) -> str:
+    from keras.src.backend import standardize_dtype
+
+    return dtype_name(tensor.dtype) if isinstance(tensor, torch.Tensor) else standardize_dtype(tensor.dtype)
+
+
+@pytest.mark.parametrize("spec,sample,policy", POLICY_PARAMS)
+def test_every_layer_under_mixed_policy_matches_keras(keras, spec, sample, policy):
+    """Each registry layer built with `dtype=<policy>`, Keras' from our config with our weights: the same
+    output dtypes (Keras' compute dtype, or what Keras passes through), float32 variables, and Keras'
+    values within the compute dtype's tolerance. Inference mode: training noise is not comparable."""
+    args, kwargs = make_call(sample, np.random.default_rng(0), "float32")
+    kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+    module = build_module(spec, sample, policy, args, kwargs)
+    layer = _keras_under(policy, spec, sample, module, args, kwargs)
+    with torch.no_grad():
+        ours = flat_tensors(module(*to_torch(args), **to_torch(kwargs)))
+    theirs_kwargs = to_tf(kwargs)
+    theirs_args = to_tf(args)
+    _attach_implicit_masks(layer, theirs_args, theirs_kwargs)
+    theirs = flat_tensors(layer(*theirs_args, **theirs_kwargs))
+    where = f"{spec.name}[{sample.label()}] {policy}"
+    assert [_dtype_of(t) for t in ours] == [_dtype_of(t) for t in theirs], (
+        f"{where}: output dtypes {[_dtype_of(t) for t in ours]}, Keras {[_dtype_of(t) for t in theirs]}")
+    assert [w.dtype for w in module.weights] == [getattr(torch, _dtype_of(w)) for w in layer.weights], (
+        f"{where}: variable dtypes")
+    assert all(w.dtype == torch.float32 for w in module.weights if w.is_floating_point()), f"{where}: variables"
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        if not a.is_floating_point():
+            np.testing.assert_array_equal(a.numpy(), np.asarray(b), err_msg=f"{where} output #{i}")
+            continue
+        assert_close(a.float().numpy(), _to_numpy(keras, b), FORWARD[dtype_name(a.dtype)], f"{where} output #{i}")
 
 
 def _to_numpy(keras, value) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(value, "float32")))
-
-
-def _torch_inputs(inputs):
-    return [[torch.from_numpy(t) for t in x] if isinstance(x, list) else torch.from_numpy(x) for x in inputs]
-
-
-@pytest.mark.parametrize("policy", POLICIES)
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_layer_under_mixed_policy_matches_keras(keras, case, policy):
-    _, make, inputs, call_kwargs = case
-    theirs = make(keras.layers, policy)
-    expected = theirs(*inputs, **call_kwargs)
-    ours = make(tkl, policy)
-    ours(*_torch_inputs(inputs), **call_kwargs)  # builds, like Keras' first call
-    ours.set_weights(theirs.get_weights())
-    got = ours(*_torch_inputs(inputs), **call_kwargs)
-
-    compute = keras.backend.standardize_dtype(expected.dtype)
-    assert compute == policy.removeprefix("mixed_")
-    assert dtype_name(got.dtype) == compute
-    for weight in ours.weights:  # variables stay in the variable dtype
-        assert weight.dtype == torch.float32
-    assert_close(got.detach().float().numpy(), _to_numpy(keras, expected), FORWARD[compute], f"{case[0]} {policy}")
 
 
 @pytest.mark.parametrize("policy", POLICIES)
@@ -115,6 +148,35 @@ def test_from_keras_carries_the_policy_of_a_model_built_under_it(keras, policy):
     assert [layer.dtype_policy.name for layer in ours.layers] == [layer.dtype_policy.name for layer in model.layers]
     assert dtype_name(got.dtype) == keras.backend.standardize_dtype(expected.dtype) == compute
     assert_close(got.detach().float().numpy(), _to_numpy(keras, expected), FORWARD[compute], "from_keras")
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_global_policy_model_matches_keras(keras, policy):
+    """Both global policies set, the same small model built in each framework (layers without `dtype`),
+    ours from Keras' weights through from_keras: each layer's policy, the output dtype and values agree."""
+    keras.config.set_dtype_policy(policy)
+    tkl.config.set_dtype_policy(policy)
+
+    def build(m):
+        return m.Sequential([m.Input((5, 5, 3)), m.layers.Conv2D(4, 3, activation="relu"),
+                             m.layers.LayerNormalization(), m.layers.GlobalAveragePooling2D(), m.layers.Dense(2)])
+
+    model = build(keras)
+    ours = build(tkl)
+    converted = tkl.from_keras(model)
+    ours.set_weights(model.get_weights())
+    x = _rand(2, 5, 5, 3)
+    expected = model(x)
+    compute = policy.removeprefix("mixed_")
+    for candidate in (ours, converted):
+        candidate.eval()
+        assert [layer.dtype_policy.name for layer in candidate.layers] == [layer.dtype_policy.name
+                                                                          for layer in model.layers]
+        assert all(w.dtype == torch.float32 for w in candidate.weights)
+        with torch.no_grad():
+            got = candidate(torch.from_numpy(x))
+        assert dtype_name(got.dtype) == keras.backend.standardize_dtype(expected.dtype) == compute
+        assert_close(got.float().numpy(), _to_numpy(keras, expected), FORWARD[compute], "global policy model")
 
 
 @pytest.mark.parametrize("kwargs", [dict(trainable=False), dict(lora_rank=2), dict()], ids=str)

@@ -223,21 +223,15 @@ class WeightView:
         return f"<WeightView path={self.path} shape={self.shape} dtype={self.dtype}>"
 
 
-class _PolicyView:
-    """Our DTypePolicy with Keras' string-valued members."""
+def _keras_policy(policy):
+    """Our DTypePolicy as a Keras DTypePolicy of the same name, its compute and variable dtypes ours: a
+    Keras object, so Keras' tests can serialize and compare it; what they see of it is our layer's."""
+    from keras.src.dtype_policies.dtype_policy import DTypePolicy as KerasPolicy
 
-    def __init__(self, policy):
-        self._policy = policy
-        self.name = policy.name
-        self.compute_dtype = _dtype_name(policy.compute_dtype)
-        self.variable_dtype = _dtype_name(policy.variable_dtype)
-        self.quantization_mode = None
-
-    def __eq__(self, other):
-        return getattr(other, "name", other) == self.name
-
-    def __repr__(self):
-        return f"<DTypePolicy {self.name}>"
+    view = KerasPolicy(policy.name)
+    view._compute_dtype = _dtype_name(policy.compute_dtype)
+    view._variable_dtype = _dtype_name(policy.variable_dtype)
+    return view
 
 
 def _keras_argument_to_ours(value):
@@ -403,7 +397,7 @@ class AdaptedLayer:
 
     @property
     def dtype_policy(self):
-        return _PolicyView(self._module.dtype_policy)
+        return _keras_policy(self._module.dtype_policy)
 
     @property
     def input_dtype(self):
@@ -429,6 +423,13 @@ class AdaptedLayer:
 
     def get_config(self):
         return self._module.get_config()
+
+    def adapt(self, data, *args, **kwargs):
+        """A backend tensor is one array to Keras' `adapt`, as a torch tensor is to ours (an iterable is batches)."""
+        tf = _tf()
+        if isinstance(data, (tf.Tensor, tf.Variable)):
+            data = to_torch(data)
+        return self._module.adapt(data, *args, **kwargs)
 
     def count_params(self):
         return self._module.count_params()

@@ -94,6 +94,22 @@ class _LayersNamespace:
         return getattr(self._keras_layers, name)
 
 
+class _LayerModuleNamespace:
+    """A Keras layer's own module (`keras.src.layers.activations.relu`) as a test module sees it: the
+    adapter's class for each layer class of the port it defines."""
+
+    def __init__(self, adapter, module, keras_layers):
+        self._adapter = adapter
+        self._module = module
+        self._keras_layers = keras_layers
+
+    def __getattr__(self, name):
+        value = getattr(self._module, name)
+        if isinstance(value, type) and getattr(self._keras_layers, name, None) is value and self._adapter.covers(name):
+            return self._adapter.layer_class(name)
+        return value
+
+
 def _keras_model_stub(what: str):
     class KerasModelStub:
         def __init__(self, *args, **kwargs):
@@ -226,6 +242,8 @@ def _patched(module, adapter):
     for name, value in saved.items():
         if value is keras_layers:
             replaced[name] = _LayersNamespace(adapter, keras_layers)
+        elif isinstance(value, types.ModuleType) and value.__name__.startswith("keras.src.layers."):
+            replaced[name] = _LayerModuleNamespace(adapter, value, keras_layers)  # `relu.ReLU`
         elif value is keras_models:
             replaced[name] = _ModelsNamespace(keras_models)
         elif isinstance(value, type) and name in ("Model", "Sequential", "Functional"):

@@ -67,6 +67,9 @@ LAYER_NORMALIZATION = LayerSpec(
         BadInput({}, (2, 3, 4), (2, 3, 5), match=r"expected axis -?\d+ of input shape to have value \d+, found \d+", id="normalized-axis-size-change"),
         BadInput({"axis": [1, 2]}, (2, 3, 4), (2, 4, 4), match=r"expected axis -?\d+ of input shape to have value \d+, found \d+", id="normalized-axes-size-change"),
         BadInput({"axis": 3}, None, (2, 3), match=r"`axis`.*(out of bounds|must be in \[-ndim, ndim\))", id="axis-out-of-range"),
+        # Keras accepts another rank after build where the normalised axes exist; here axis 2 does not.
+        BadInput({"axis": 2}, (2, 3, 4), (2, 3), match=r"expected axis 2 of input shape to have value 4, found no such axis", id="rank-change-loses-axis"),
+        BadInput({"axis": 1}, (2, 3, 4), (2, 4, 3, 4), match=r"expected axis 1 of input shape to have value 3, found 4", id="rank-change-resizes-axis"),
     ],
 )
 

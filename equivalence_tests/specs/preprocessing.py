@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import BadInput, LayerSpec, Sample
+from ..registry import BadInput, LayerSpec, Sample, ndim_error
 
 # tf.image.resize computes bilinear resizes in float32 whatever the image dtype (it returns float32; Keras
 # casts back), so against Keras a float64 bilinear resize is only float32-accurate: those samples run in float32.
@@ -105,7 +105,11 @@ NORMALIZATION = LayerSpec(
                  ({"mean": [1.0, 2.0], "variance": [1.0]}, "shape-mismatch"),
                  ({"mean": [[1.0]], "variance": [[1.0]]}, "mean-rank-above-axes")],
     bad_inputs=[BadInput({"axis": 2}, None, (2, 3), match=r"`axis`.*(out of bounds|must be in \[-ndim, ndim\))", id="axis-out-of-range"),
-                BadInput({"mean": [1.0, 2.0], "variance": [1.0, 1.0]}, None, (2, 3), match=r"argument `mean`/`variance` of shape .* does not broadcast", id="given-size-mismatch")],
+                BadInput({"mean": [1.0, 2.0], "variance": [1.0, 1.0]}, None, (2, 3), match=r"argument `mean`/`variance` of shape .* does not broadcast", id="given-size-mismatch"),
+                # Another rank after build is taken where the statistics broadcast (aligned from the last axis)
+                # and keep the output shape: a lower rank is rejected (Keras silently enlarges the output).
+                BadInput({}, (2, 3, 4), (3, 4), match=ndim_error("Normalization", "min_ndim=3", 2), keras_rejects=False, id="rank-decrease-after-build"),
+                BadInput({}, (2, 3), (2, 5, 4), match=r"expected axis -1 of input shape to have value 3, found 4", id="rank-increase-resizes-kept-axis")],
 )
 
 

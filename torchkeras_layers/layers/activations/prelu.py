@@ -44,7 +44,7 @@ class PReLU(Layer):
         self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in range(1, rank) if a not in shared})
 
     def forward(self, inputs):
-        return F.relu(inputs) - self.alpha * F.relu(-inputs)
+        return F.relu(inputs) - self.read_weight(self.alpha) * F.relu(-inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

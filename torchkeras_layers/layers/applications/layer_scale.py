@@ -22,7 +22,7 @@ class LayerScale(Layer, keras_module="keras.src.applications.convnext"):
         self.input_spec = InputSpec(min_ndim=1, axes={-1: self.projection_dim})
 
     def forward(self, x):
-        return x * self.gamma
+        return x * self.read_weight(self.gamma)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

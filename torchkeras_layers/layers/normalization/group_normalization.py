@@ -8,17 +8,19 @@ import torch
 
 from ..base import InputSpec, Layer
 from ._axes import check_axes_in_rank, is_int
+from ._uncast_inputs import UncastInputs
 
 _HALF = (torch.float16, torch.bfloat16)
 
 
-class GroupNormalization(Layer):
+class GroupNormalization(UncastInputs, Layer):
     """Keras `GroupNormalization` (Keras 3.15 arguments and math).
 
     `groups=-1` is instance normalisation: build sets `groups` to the channel count (Keras does too,
     so the config shows the count after build). The statistics of group g are the mean and biased
     variance over every non-batch axis of its channels; `torch.group_norm` computes exactly that on
-    a channels-first view. 16-bit inputs are computed in float32 and cast back.
+    a channels-first view. 16-bit inputs are computed in float32 and cast back; under a mixed policy
+    inputs are not cast (`UncastInputs`).
     """
 
     supports_masking = True
@@ -92,7 +94,7 @@ class GroupNormalization(Layer):
     def forward(self, inputs, mask=None):
         # Keras normalises integer/bool input in float32, casts the result back to the input's dtype
         # (truncating), then to the compute dtype; torch's kernel has no integer variant.
-        out_dtype = inputs.dtype if inputs.is_floating_point() else self.compute_dtype
+        out_dtype = self._output_dtype(inputs) if inputs.is_floating_point() else self.compute_dtype
         x = inputs.float() if inputs.dtype in _HALF or not inputs.is_floating_point() else inputs
         axis = self._channel_axis
         # (N, C, *) view: a channels-last 4D/5D input is a channels_last-strided tensor, which the kernel reads as is.

@@ -11,17 +11,19 @@ import torch.nn.functional as F
 from ...ops import moments as moments_ops
 from ..base import InputSpec, Layer
 from ._axes import check_axes_in_rank, standardize_axis
+from ._uncast_inputs import UncastInputs
 
 _HALF = (torch.float16, torch.bfloat16)
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(UncastInputs, Layer):
     """Keras `LayerNormalization` (Keras 3.15 arguments and math).
 
     `axis` is an int or a list of ints; build sorts it (as given, negatives included) and the weights
     have the sizes of those axes in that order, reshaped (not transposed) onto the input, as Keras does.
     `rms_scaling=True` is Keras' deprecated mode: `x * rsqrt(var(x) + epsilon) * gamma` (the variance,
-    not the mean square), no `beta`. 16-bit inputs are computed in float32 and cast back.
+    not the mean square), no `beta`. 16-bit inputs are computed in float32 and cast back; under a mixed
+    policy inputs are not cast (`UncastInputs`).
     Trailing axes use torch's fused `F.layer_norm`; other axes TF's formula `x * inv + (beta - mean * inv)`.
     """
 
@@ -61,13 +63,10 @@ class LayerNormalization(Layer):
             beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
             beta_constraint=beta_constraint, gamma_constraint=gamma_constraint,
         )
-        self._dims: tuple = ()  # the normalised axes, non-negative, set by build
-        self._broadcast: tuple = ()  # the weights' shape against the input
-        self._trailing = False  # the normalised axes are the last ones: F.layer_norm applies
+        self._sizes: tuple = ()  # the weights' shape: the sizes of the normalised axes at build
 
     def build(self, input_shape):
         input_shape = tuple(input_shape)
-        rank = len(input_shape)
         axes = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
         dims = check_axes_in_rank(self, axes, input_shape)
         shape = tuple(input_shape[d] for d in dims)
@@ -75,10 +74,7 @@ class LayerNormalization(Layer):
             raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the normalised axes {axes} of the input "
                              f"must be known to build; received input shape {input_shape}")
         self.axis = axes  # Keras stores the sorted list (its config shows it after build)
-        self._dims = tuple(dims)
-        self._broadcast = tuple(input_shape[d] if d in dims else 1 for d in range(rank))
-        # Reshaping the weights onto the trailing axes keeps their element order: that is F.layer_norm's layout.
-        self._trailing = sorted(dims) == list(range(rank - len(dims), rank))
+        self._sizes = shape
         if self.scale or self.rms_scaling:
             self.add_weight("gamma", shape, self.gamma_initializer,
                             regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
@@ -89,28 +85,36 @@ class LayerNormalization(Layer):
                             regularizer=self.beta_regularizer, constraint=self.beta_constraint)
         else:
             self.beta = None
-        self.input_spec = InputSpec(ndim=rank, axes={d: input_shape[d] for d in dims})
+        # Keras has no rank check: a later input of another rank is normalised over the same `axis`
+        # (as given, negatives from the end), which must exist and keep the weights' sizes.
+        self.input_spec = InputSpec(axes=dict(zip(axes, shape)))
 
     def forward(self, inputs, mask=None):
         x = inputs.float() if inputs.dtype in _HALF else inputs
+        rank = x.dim()
+        dims = [a % rank for a in self.axis]
+        broadcast = [1] * rank
+        for d, size in zip(dims, self._sizes):
+            broadcast[d] = size
         gamma = None if self.gamma is None else self.gamma.to(x.dtype)
         beta = None if self.beta is None else self.beta.to(x.dtype)
         if self.rms_scaling:
-            var = torch.var(x, dim=self._dims, correction=0, keepdim=True)
+            var = torch.var(x, dim=dims, correction=0, keepdim=True)
             outputs = x * torch.rsqrt(var + self.epsilon)
             if gamma is not None:
-                outputs = outputs * gamma.reshape(self._broadcast)
-        elif self._trailing:
-            normalized_shape = x.shape[x.dim() - len(self._dims):]
+                outputs = outputs * gamma.reshape(broadcast)
+        elif dims == list(range(rank - len(dims), rank)):
+            # Reshaping the weights onto the trailing axes keeps their element order: F.layer_norm's layout.
+            normalized_shape = x.shape[rank - len(dims):]
             outputs = F.layer_norm(
                 x, normalized_shape, None if gamma is None else gamma.reshape(normalized_shape),
                 None if beta is None else beta.reshape(normalized_shape), self.epsilon)
         else:
-            mean, var = moments_ops.moments(x, self._dims)
+            mean, var = moments_ops.moments(x, tuple(dims))
             outputs = moments_ops.normalize(
-                x, mean, var, None if gamma is None else gamma.reshape(self._broadcast),
-                None if beta is None else beta.reshape(self._broadcast), self.epsilon)
-        return outputs.to(inputs.dtype)
+                x, mean, var, None if gamma is None else gamma.reshape(broadcast),
+                None if beta is None else beta.reshape(broadcast), self.epsilon)
+        return outputs.to(self._output_dtype(inputs))
 
     def compute_output_shape(self, input_shape):
         axes = self.axis if isinstance(self.axis, list) else [self.axis]

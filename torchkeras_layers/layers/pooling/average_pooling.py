@@ -3,12 +3,17 @@ padding; torch's `count_include_pad=False` is used only where TF's padding is sy
 
 from __future__ import annotations
 
+import torch
+
 from ...ops.pooling import avg_pool
 from .base_pooling import BasePooling
 
 
 class _AveragePooling(BasePooling, registered=False):
     def _pool(self, x, pads):
+        if x.dim() == 5 and x.device.type == "cpu" and x.dtype in (torch.float16, torch.bfloat16):
+            # torch has no 16-bit avg_pool3d CPU kernel: average in float32, round once (TF's bfloat16 kernel too)
+            return avg_pool(x.float(), self._op_pool_size, self._op_strides, pads).to(x.dtype)
         return avg_pool(x, self._op_pool_size, self._op_strides, pads)
 
 

@@ -20,8 +20,9 @@ class Normalization(Layer):
     which `adapt(data)` fills with Keras' exact statistics: numpy arrays through numpy, torch tensors
     through torch, iterables of batches (arrays, tensors, or `(x, y, ...)` tuples) with Keras' running
     combination of batch means and variances. The forward reads the weights, so `set_weights` takes
-    effect at once. With `mean`/`variance` given, they are constants broadcast as Keras broadcasts
-    them (non-persistent buffers: they come from the config). The denominator is
+    effect at once. With `mean`/`variance` given, `layer.mean`/`layer.variance` are Keras' constants,
+    broadcast as Keras broadcasts them, in the compute dtype (non-persistent buffers: they come from the
+    config). Inputs of a higher rank than the build's are taken where the statistics broadcast. The denominator is
     `max(sqrt(variance), 1e-7)`; `invert=True` maps back: `mean + x * max(sqrt(variance), 1e-7)`.
     """
 
@@ -71,15 +72,17 @@ class Normalization(Layer):
         self._reduce_axis = tuple(d for d in range(ndim) if d not in self._keep_axis)
         self._broadcast_shape = tuple(input_shape[d] if d in self._keep_axis else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in self._keep_axis)
-        # Keras has no input spec, but its broadcast would silently reshape another rank's output.
-        self.input_spec = InputSpec(ndim=ndim, axes={d: input_shape[d] for d in self._keep_axis})
+        # Keras has no input spec: its statistics broadcast against any input, aligned from the last axis.
+        # A higher rank keeps the output shape and is taken; a lower one would be silently enlarged.
+        self.input_spec = InputSpec(min_ndim=ndim, axes={d - ndim: input_shape[d] for d in self._keep_axis})
         if self.input_mean is None:
             self.add_weight("mean", shape, "zeros", trainable=False)
             self.add_weight("variance", shape, "ones", trainable=False)
             self.add_weight("count", (), "zeros", dtype=torch.int64, trainable=False)
         else:
-            self.register_buffer("_fixed_mean", self._broadcast_constant(self.input_mean), persistent=False)
-            self.register_buffer("_fixed_variance", self._broadcast_constant(self.input_variance), persistent=False)
+            # Keras' `layer.mean` / `layer.variance`: the broadcast constants in the compute dtype
+            self.register_buffer("mean", self._broadcast_constant(self.input_mean), persistent=False)
+            self.register_buffer("variance", self._broadcast_constant(self.input_variance), persistent=False)
 
     def _broadcast_constant(self, value) -> torch.Tensor:
         """Keras' broadcast of a given mean/variance: a scalar everywhere, else its axes matched to the
@@ -99,7 +102,7 @@ class Normalization(Layer):
 
     def _statistics(self):
         if self.input_mean is not None:
-            return self._fixed_mean, self._fixed_variance
+            return self.mean, self.variance
         return self.mean.reshape(self._broadcast_shape), self.variance.reshape(self._broadcast_shape)
 
     def forward(self, inputs, mask=None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 
 from ...ops.layout import from_channels_first, to_channels_first
@@ -36,6 +37,14 @@ class UpSampling2D(BaseUpSampling):
     def forward(self, inputs):
         if self.interpolation in ("nearest", "area"):
             return super().forward(inputs)
+        if not inputs.is_floating_point():
+            # Keras' `ops.image.resize`: integers resize in float32, then round and saturate to their dtype
+            resized = self._interpolate(inputs.float()).round()
+            info = torch.iinfo(inputs.dtype)
+            return resized.clamp(info.min, info.max).to(inputs.dtype)
+        return self._interpolate(inputs)
+
+    def _interpolate(self, inputs):
         if self.interpolation == "bilinear":
             images = to_channels_first(inputs, self.data_format)
             out_size = [images.shape[2] * self.size[0], images.shape[3] * self.size[1]]
