@@ -51,10 +51,10 @@ def routes(kernel_np: np.ndarray, bias_np: np.ndarray, x_nhwc):
         return lambda: F.relu(F.conv2d(x_view, w_cl, bias)).permute(0, 2, 3, 1)
 
     @add("mkldnn_pointwise", "torch.ops.mkldnn._convolution_pointwise(..., 'relu'): oneDNN conv + bias + ReLU "
-         "fused, weight prepacked once (mkldnn_reorder_conv2d_weight)")
+         "fused, weight prepacked once (mkldnn_reorder_conv2d_weight; inference only: no autograd)")
     def _():
         packed = torch._C._nn.mkldnn_reorder_conv2d_weight(w_cl.to_mkldnn(), [0, 0], [1, 1], [1, 1], 1,
-                                                           list(x_view.shape)).to_dense()
+                                                           list(x_view.shape))  # an opaque oneDNN tensor
 
         def run():
             return torch.ops.mkldnn._convolution_pointwise(x_view, packed, bias, [0, 0], [1, 1], [1, 1], 1, "relu",
