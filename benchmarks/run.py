@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from . import report
+from .models import MODEL_CONTESTANTS, MODEL_WORKLOADS, TF_CONTESTANTS
 from .workloads import CONTESTANTS, LABELS, MODES, WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +57,7 @@ class WorkerProcess:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), TF_CPP_MIN_LOG_LEVEL="3",
                    TF_ENABLE_ONEDNN_OPTS="1",  # TensorFlow's fast CPU path on every x86 CPU, as in the tests
                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-                   KERAS_BACKEND="torch" if contestant == "keras_torch" else "tensorflow")
+                   KERAS_BACKEND="tensorflow" if contestant in TF_CONTESTANTS else "torch")
         if device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = ""  # TensorFlow must not grab a GPU in a CPU run
         self.contestant = contestant
@@ -241,7 +242,10 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="3 short rounds, 1 warm-up iteration (a smoke run)")
     parser.add_argument("--workloads", help=f"comma-separated subset of {','.join(w.name for w in WORKLOADS)}")
     parser.add_argument("--modes", default=",".join(MODES), help="forward,train (train = forward+backward)")
-    parser.add_argument("--contestants", default=",".join(CONTESTANTS), help=",".join(CONTESTANTS))
+    parser.add_argument("--contestants", help=f"layers: {','.join(CONTESTANTS)}; models: {','.join(MODEL_CONTESTANTS)}")
+    parser.add_argument("--models", nargs="?", const="all",
+                        help=f"whole-model benchmarks instead of layers: 'all' or a comma-separated subset of "
+                             f"{','.join(w.name for w in MODEL_WORKLOADS)} (writes results/models.{{json,md}})")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="threads for every framework (default: all cores)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -256,13 +260,17 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.models is not None:
+        from . import model_run
+
+        return model_run.main(args, argv)
     started = time.perf_counter()
     profile = dict(PROFILES["quick" if args.quick else "full"])
     for key in ("rounds", "warmup", "round_seconds"):
         if getattr(args, key) is not None:
             profile[key] = getattr(args, key)
     device = _resolve_device(args.device)
-    contestants = [c.strip() for c in args.contestants.split(",") if c.strip()]
+    contestants = [c.strip() for c in (args.contestants or ",".join(CONTESTANTS)).split(",") if c.strip()]
     unknown = sorted(set(contestants) - set(CONTESTANTS))
     if unknown:
         raise SystemExit(f"unknown contestants {unknown}; choose from {CONTESTANTS}")

@@ -1,7 +1,8 @@
 """One contestant's process: ``python -m benchmarks.worker CONTESTANT --threads N --device D``.
 
 Every contestant runs in its own process, so that the Keras backend can differ (``keras_torch`` is
-started with ``KERAS_BACKEND=torch``, ``keras_tf`` with ``KERAS_BACKEND=tensorflow``; Keras picks its
+started with ``KERAS_BACKEND=torch``, ``keras_tf``/``keras_xla`` with ``KERAS_BACKEND=tensorflow``, ours
+with the torch backend too, so that converting a Keras model does not load TensorFlow; Keras picks its
 backend once per process), thread pools are set before the framework starts, and peak memory is
 measured per process. The runner drives the workers in turns over JSON lines (stdin -> requests,
 the original stdout -> replies; anything libraries print goes to stderr), so the timed runs of the
@@ -21,11 +22,14 @@ import gc
 import json
 import os
 import re
+import resource
 import sys
 import time
 import traceback
 
 import numpy as np
+
+from .models import TF_CONTESTANTS
 
 
 def _protocol_stream():
@@ -81,7 +85,7 @@ class Worker:
 
     def _start_framework(self, threads: int) -> dict:
         info = {}
-        if self.contestant == "keras_tf":
+        if self.contestant in TF_CONTESTANTS:
             import tensorflow as tf
 
             tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -110,15 +114,22 @@ class Worker:
                 import keras
 
                 info.update(keras=keras.__version__, keras_backend=keras.backend.backend())
-            elif self.contestant == "ours":
+            elif self.contestant in ("ours", "ours_compiled"):
                 import torchkeras_layers
 
                 info.update(torchkeras_layers=torchkeras_layers.__version__)
+            elif self.contestant == "torchvision":
+                try:
+                    import torchvision
+                except ImportError:
+                    info["unavailable"] = "torchvision is not installed"
+                else:
+                    info.update(torchvision=torchvision.__version__)
         return info
 
     # ------------------------------------------------------------------ memory
     def _memory_start(self) -> None:
-        if self.device == "cuda" and self.contestant != "keras_tf":
+        if self.device == "cuda" and self.contestant not in TF_CONTESTANTS:
             import torch
 
             torch.cuda.synchronize()
@@ -148,11 +159,12 @@ class Worker:
 
     # ------------------------------------------------------------------ commands
     def setup(self, workload: str, mode: str, seed: int, warmup: int) -> dict:
-        from .workloads import Context, by_name, fill_weights
+        from . import models, workloads
+        from .workloads import Context, fill_weights
 
         if "unavailable" in self.framework:
             return {"skip": self.framework["unavailable"]}
-        spec = by_name()[workload]
+        spec = {**workloads.by_name(), **models.by_name()}[workload]
         self.bench = None
         self._memory_start()
         inputs = spec.make_inputs(np.random.default_rng([seed, 3]))
@@ -162,7 +174,7 @@ class Worker:
         check = [np.asarray(a, dtype=np.float64) for a in self.bench.check()]
         self.sync()
         warm = self.time(warmup)["times"]
-        return {"check": [_summary(a) for a in check], "warmup_times": warm}
+        return {"check": [_summary(a) for a in check], "warmup_times": warm, "info": self.bench.info}
 
     def time(self, iters: int) -> dict:
         step, sync, clock = self.bench.step, self.sync, time.perf_counter
@@ -214,7 +226,9 @@ def main(argv=None) -> int:
             break
         try:
             if cmd == "memory":
-                result = {"peak_bytes": worker._memory_peak()}
+                # getrusage's high-water mark is the kernel's VmHWM, which setup reset (CPU): this workload's peak
+                result = {"peak_bytes": worker._memory_peak(),
+                          "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
             else:
                 result = getattr(worker, cmd)(**request)
             reply({"ok": True, **result})

@@ -50,6 +50,7 @@ class Bench:
 
     step: Callable[[], Any]
     check: Callable[[], list]
+    info: dict = field(default_factory=dict)  # measured during the build (compile_s, ...), reported as is
 
 
 @dataclass
