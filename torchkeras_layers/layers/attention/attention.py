@@ -108,6 +108,8 @@ class Attention(Layer):
         self._validate_shapes([t.shape for t in inputs] if isinstance(inputs, (list, tuple)) else inputs.shape)
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
+        if not (query.is_floating_point() and value.is_floating_point() and key.is_floating_point()):
+            query, value, key = self._promote(query, value, key)
         query_mask, value_mask = self._split_mask(mask, query, value)
         training = self.resolve_training(training)
         dropout = self.dropout if training else 0.0
@@ -121,6 +123,11 @@ class Attention(Layer):
                                                                                   device=outputs.device))
         outputs = self.add_activity_loss(outputs)
         return (outputs, weights) if return_attention_scores else outputs
+
+    def _promote(self, *tensors):
+        # Keras' matmul promotes integer operands to the floating one (or to the compute dtype).
+        floating = next((t.dtype for t in tensors if t.is_floating_point()), self.compute_dtype)
+        return tuple(t if t.is_floating_point() else t.to(floating) for t in tensors)
 
     def _fused(self, query, key, value, value_mask, use_causal_mask, dropout):
         if self.scale is not None:
