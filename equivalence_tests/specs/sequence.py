@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..registry import BadInput, LayerSpec, Sample, ndim_error
+from ..registry import BadInput, LayerSpec, Sample, XFail, ndim_error
 
 
 def _ids(shape, input_dim, dtype=np.int64, low=0):
@@ -322,15 +322,11 @@ TIME_DISTRIBUTED = LayerSpec(
         Sample({"layer": _layer("Dense", units=3)}, (2, 1, 5), dtypes=("float32",), id="one-step"),
     ],
     sampler=_time_distributed_sample,
+    # Bad inputs (rank < 3, a mask of other timesteps) are in tests/test_sequence_layers.py: Keras'
+    # constructor takes only a layer instance, not the serialized inner layer these specs give.
     bad_configs=[({"layer": 3}, "not-a-layer")],
-    bad_inputs=[
-        BadInput({"layer": _layer("Dense", units=3)}, None, (2, 5),
-                 match=r"TimeDistributed: argument `inputs` must have rank >= 3", id="rank-2"),
-        BadInput({"layer": _layer("Dense", units=3)}, None, (2, 4, 5),
-                 call_kwargs={"mask": np.ones((2, 3), bool)},
-                 match=r"TimeDistributed: argument `mask` must start with the input's \(batch, timesteps\)",
-                 id="mask-steps-differ"),
-    ],
+    xfails=[XFail("double", "a float64 TimeDistributed keeps its inner layer's own (float32) policy, as in Keras, "
+                  "so it is not the same module as `.double()` (which casts the inner weights too)")],
 )
 
 SPECS = [EMBEDDING, MASKING, EINSUM_DENSE, ATTENTION, ADDITIVE_ATTENTION, TIME_DISTRIBUTED]

@@ -14,6 +14,11 @@ _MASKED_SCORE_OFFSET = 1.0e9
 _MASKED_SCORE_OFFSET_FLOAT16 = 65504.0
 
 
+def _as_4d(tensor: torch.Tensor) -> torch.Tensor:
+    """(..., T, d) as (N, 1, T, d), a view for contiguous tensors."""
+    return tensor.reshape(-1, 1, *tensor.shape[-2:])
+
+
 class Attention(Layer):
     """Keras `Attention(use_scale=False, score_mode="dot", dropout=0.0, seed=None)`.
 
@@ -132,14 +137,17 @@ class Attention(Layer):
     def _fused(self, query, key, value, value_mask, use_causal_mask, dropout):
         if self.scale is not None:
             query = query * self.read_weight(self.scale)
-        if value_mask is None and use_causal_mask:  # top-left causal, as Keras': row 0 always sees key 0
-            return F.scaled_dot_product_attention(query, key, value, dropout_p=dropout, is_causal=True, scale=1.0)
         mask = self._score_mask(query, key, value_mask, use_causal_mask)
         additive = None
-        if mask is not None:
+        if mask is not None and value_mask is not None:
             offset = torch.full((), -self._masked_offset(query.dtype), dtype=query.dtype, device=query.device)
-            additive = torch.where(mask, torch.zeros((), dtype=query.dtype, device=query.device), offset)
-        return F.scaled_dot_product_attention(query, key, value, attn_mask=additive, dropout_p=dropout, scale=1.0)
+            additive = _as_4d(torch.where(mask, torch.zeros((), dtype=query.dtype, device=query.device), offset))
+        # Top-left causal alone is SDPA's `is_causal` (row 0 always sees key 0, so no row is fully masked).
+        causal_only = use_causal_mask and value_mask is None
+        # (N, 1, T, d) views: ONNX exports SDPA for 4-D operands only.
+        outputs = F.scaled_dot_product_attention(_as_4d(query), _as_4d(key), _as_4d(value), attn_mask=additive,
+                                                 dropout_p=dropout, is_causal=causal_only, scale=1.0)
+        return outputs.reshape(*query.shape[:-1], value.shape[-1])
 
     def _explicit(self, query, key, value, value_mask, use_causal_mask, dropout, seeded):
         scores = self._calculate_scores(query, key)
