@@ -31,10 +31,10 @@ class Attention(Layer):
       (65504 in float16), then softmax over Tv, dropout on the distribution in training, `@ value`;
     * rows of masked queries are zeroed; the output mask is the query mask.
 
-    Dot scores without `return_attention_scores` run through `F.scaled_dot_product_attention` with the
-    same additive mask (the learned scale folded into the query), which equals the explicit form to
-    float rounding; everything else is computed explicitly. Input batch axes must match exactly (Keras'
-    matmul would broadcast them).
+    Dot scores without a value mask or `return_attention_scores` run through
+    `F.scaled_dot_product_attention` (the learned scale folded into the query; causal as `is_causal`),
+    equal to the explicit form to float rounding; everything else is computed explicitly. Input batch
+    axes must match exactly (Keras' matmul would broadcast them).
     """
 
     supports_masking = True
@@ -119,8 +119,10 @@ class Attention(Layer):
         training = self.resolve_training(training)
         dropout = self.dropout if training else 0.0
         seeded = dropout > 0 and self.seed is not None and not torch.compiler.is_compiling()
-        if self.score_mode == "dot" and not return_attention_scores and not seeded:
-            outputs, weights = self._fused(query, key, value, value_mask, use_causal_mask, dropout), None
+        # With a value mask, a fully masked row's gradient depends on how `scores - 1e9` rounds, which
+        # SDPA's fused kernel does differently (float32 input gradients off by O(1)): explicit there.
+        if self.score_mode == "dot" and value_mask is None and not return_attention_scores and not seeded:
+            outputs, weights = self._fused(query, key, value, use_causal_mask, dropout), None
         else:
             outputs, weights = self._explicit(query, key, value, value_mask, use_causal_mask, dropout, seeded)
         if query_mask is not None:
@@ -134,19 +136,13 @@ class Attention(Layer):
         floating = next((t.dtype for t in tensors if t.is_floating_point()), self.compute_dtype)
         return tuple(t if t.is_floating_point() else t.to(floating) for t in tensors)
 
-    def _fused(self, query, key, value, value_mask, use_causal_mask, dropout):
+    def _fused(self, query, key, value, use_causal_mask, dropout):
         if self.scale is not None:
             query = query * self.read_weight(self.scale)
-        mask = self._score_mask(query, key, value_mask, use_causal_mask)
-        additive = None
-        if mask is not None and value_mask is not None:
-            offset = torch.full((), -self._masked_offset(query.dtype), dtype=query.dtype, device=query.device)
-            additive = _as_4d(torch.where(mask, torch.zeros((), dtype=query.dtype, device=query.device), offset))
-        # Top-left causal alone is SDPA's `is_causal` (row 0 always sees key 0, so no row is fully masked).
-        causal_only = use_causal_mask and value_mask is None
-        # (N, 1, T, d) views: ONNX exports SDPA for 4-D operands only.
-        outputs = F.scaled_dot_product_attention(_as_4d(query), _as_4d(key), _as_4d(value), attn_mask=additive,
-                                                 dropout_p=dropout, is_causal=causal_only, scale=1.0)
+        # Keras' causal mask is top-left aligned, SDPA's `is_causal` too; row 0 always sees key 0, so no row
+        # is fully masked and -inf equals Keras' -1e9. (N, 1, T, d) views: ONNX exports 4-D SDPA only.
+        outputs = F.scaled_dot_product_attention(_as_4d(query), _as_4d(key), _as_4d(value), dropout_p=dropout,
+                                                 is_causal=use_causal_mask, scale=1.0)
         return outputs.reshape(*query.shape[:-1], value.shape[-1])
 
     def _explicit(self, query, key, value, value_mask, use_causal_mask, dropout, seeded):
