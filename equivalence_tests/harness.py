@@ -188,7 +188,8 @@ def keras_step(layer, args, kwargs, training, cotangents, want_grad):
         grads = tape.gradient(loss, wrt_inputs + weights, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         n = len(wrt_inputs)
         result["input_grads"] = [np.asarray(g) for g in grads[:n]]
-        result["weight_grads"] = [np.asarray(g) for g in grads[n:]]
+        # A gather's gradient (Embedding) is an IndexedSlices: densify it.
+        result["weight_grads"] = [np.asarray(tf.convert_to_tensor(g)) for g in grads[n:]]
     return result
 
 

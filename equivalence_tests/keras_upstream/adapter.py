@@ -251,6 +251,8 @@ def _keras_argument_to_ours(value):
         return keras.saving.serialize_keras_object(value)
     if inspect.isfunction(value) and getattr(value, "__module__", "").startswith("keras.src.activations"):
         return keras.activations.serialize(value)
+    if isinstance(value, AdaptedLayer):  # a wrapped layer (TimeDistributed(layer)): our module inside
+        return value.__dict__["_module"]
     return value
 
 

@@ -27,6 +27,8 @@ FAMILIES = {
                            "convolutional.conv_transpose_test"],
     "normalization_more": ["normalization.layer_normalization_test", "normalization.group_normalization_test",
                            "normalization.unit_normalization_test"],
+    "sequence": ["core.embedding_test", "core.masking_test", "core.einsum_dense_test", "attention.attention_test",
+                 "attention.additive_attention_test", "rnn.time_distributed_test"],
     "preprocessing": ["preprocessing.normalization_test"],  # rescaling_test imports grain (not installed)
 }
 

@@ -11,6 +11,37 @@ LORA_EFFECTIVE_KERNEL = ("LoRA: `layer.kernel` after enable_lora(rank=2, lora_al
                          "`kernel` Parameter, a state_dict entry); the effective one is `effective_kernel()`. "
                          "A deliberate deviation, listed in docs/deviations.md")
 
+# Deviations and replay limits of the sequence layers.
+EMBEDDING_LORA_EFFECTIVE_TABLE = ("LoRA: `layer.embeddings` after enable_lora(rank=2, lora_alpha=3.0) is, in Keras, the "
+                                  "effective table embeddings + (alpha/rank)·A@B; ours is the frozen base table (the "
+                                  "`embeddings` Parameter); the effective one is `effective_embeddings()` (as for "
+                                  "the LoRA kernel)")
+EMBEDDING_FROM_CONFIG_ERROR_TYPE = ("Embedding.from_config({'input_dim': 3.7}): Keras' Layer.from_config re-raises the "
+                                    "constructor's ValueError as a TypeError; ours keeps the ValueError")
+EINSUM_RANK_STRICT = ("EinsumDense('ab,b->a', ...).build((2, 1, 2)): Keras builds a kernel for an input whose rank "
+                      "does not match the equation (its einsum would fail at call); ours rejects the build "
+                      "(ValueError naming the rank the equation needs)")
+ATTENTION_PRIVATE_HELPERS = ("the test calls Keras' private helpers (`_calculate_score_mask`, `_calculate_scores` on "
+                             "numpy arrays); ours are internal torch functions with other signatures")
+ATTENTION_SYMBOLIC_OUTPUT = ("the test unpacks the layer's output on symbolic KerasTensors (a functional graph), "
+                             "which the replay's eager adapter cannot produce")
+ADAPTER_KERAS_WRAPPER = ("replay limitation: the test subclasses Keras' own `Wrapper` around an adapted layer, "
+                         "which Keras' Wrapper rejects as not a Keras layer")
+
 KNOWN_FAILURES = {
     "convolutional/conv_test.py::ConvBasicTest.test_enable_lora_with_alpha": LORA_EFFECTIVE_KERNEL,
+    "core/embedding_test.py::EmbeddingTest.test_enable_lora_with_alpha": EMBEDDING_LORA_EFFECTIVE_TABLE,
+    "core/embedding_test.py::EmbeddingTest.test_invalid_input_dim": EMBEDDING_FROM_CONFIG_ERROR_TYPE,
+    "core/embedding_test.py::EmbeddingTest.test_invalid_output_dim": EMBEDDING_FROM_CONFIG_ERROR_TYPE,
+    "core/einsum_dense_test.py::EinsumDenseTest.test_einsum_dense_constraints": EINSUM_RANK_STRICT,
+    "attention/attention_test.py::AttentionTest.test_attention_calculate_score_mask_no_causal_no_vmask":
+        ATTENTION_PRIVATE_HELPERS,
+    "attention/attention_test.py::AttentionTest.test_attention_calculate_score_mask_with_causal_and_vmask":
+        ATTENTION_PRIVATE_HELPERS,
+    "attention/attention_test.py::AttentionTest.test_attention_calculate_score_mask_with_causal_no_vmask":
+        ATTENTION_PRIVATE_HELPERS,
+    "attention/attention_test.py::AttentionTest.test_attention_calculate_scores_with_scale": ATTENTION_PRIVATE_HELPERS,
+    "attention/attention_test.py::AttentionTest.test_return_attention_scores_with_symbolic_tensors":
+        ATTENTION_SYMBOLIC_OUTPUT,
+    "rnn/time_distributed_test.py::TimeDistributedTest.test_masking": ADAPTER_KERAS_WRAPPER,
 }

@@ -1,0 +1,111 @@
+"""Embedding, Masking, EinsumDense, Attention, TimeDistributed: masks, errors and dispatch that the
+equivalence specs do not reach (no TensorFlow here). Expected masks are Keras' rules
+(`Embedding.compute_mask = inputs != 0`, `Masking.compute_mask = any(inputs != mask_value, -1)`, read in
+keras/src/layers/core/{embedding,masking}.py) on hand-written inputs."""
+
+import numpy as np
+import pytest
+import torch
+
+from torchkeras_layers import layers
+from torchkeras_layers._tolerances import FORWARD
+
+
+def test_embedding_mask_zero():
+    ids = torch.tensor([[3, 0, 1], [0, 0, 2]])
+    layer = layers.Embedding(4, 2, mask_zero=True)
+    assert layer.supports_masking
+    assert layer.compute_mask(ids).tolist() == [[True, False, True], [False, False, True]]
+    assert layers.Embedding(4, 2).compute_mask(ids) is None
+
+
+def test_embedding_weights_argument_builds_with_the_table():
+    table = np.arange(6, dtype=np.float32).reshape(3, 2)
+    layer = layers.Embedding(3, 2, weights=table)
+    assert layer.built
+    np.testing.assert_array_equal(layer(torch.tensor([[2, 0]])).detach().numpy(), [[[4, 5], [0, 1]]])
+    np.testing.assert_array_equal(layer(torch.tensor([[-1]])).detach().numpy(), [[[4, 5]]])  # counts from the end
+
+
+@pytest.mark.parametrize("bad", [3, -4])
+def test_embedding_out_of_range_ids_raise_value_error(bad):
+    with pytest.raises(ValueError, match=r"Embedding: argument `inputs` must hold ids in \[-3, 3\)"):
+        layers.Embedding(3, 2)(torch.tensor([[0, bad]]))
+
+
+def test_embedding_compiles_fullgraph():
+    layer = layers.Embedding(5, 3)
+    ids = torch.tensor([[1, -1, 4]])
+    eager = layer(ids)
+    compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")(ids)
+    torch.testing.assert_close(compiled, eager)
+
+
+def test_masking_zeroes_masked_steps_nan_included():
+    x = torch.tensor([[[1.0, 2.0], [0.0, 0.0], [0.0, 3.0]]])
+    layer = layers.Masking()
+    assert layer.compute_mask(x).tolist() == [[True, False, True]]
+    x_nan = torch.tensor([[[float("nan"), 1.0], [2.0, 2.0]]])
+    out = layers.Masking(mask_value=2.0)(x_nan)
+    assert out[0, 1].tolist() == [0.0, 0.0] and out[0, 0, 1] == 1.0
+
+
+def test_masking_rejects_non_numbers():
+    with pytest.raises(TypeError, match="Masking: argument `mask_value` must be a real number"):
+        layers.Masking("a")
+
+
+def test_einsum_dense_rejects_unknown_equation_forms():
+    with pytest.raises(ValueError, match="EinsumDense: argument `equation` must have the form"):
+        layers.EinsumDense("ab->b", 3)
+
+
+def test_time_distributed_bad_inputs():
+    # Keras: "`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions" and
+    # "The `mask` passed to the `TimeDistributed` layer has a shape ... incompatible" (ValueErrors).
+    with pytest.raises(ValueError, match="TimeDistributed: argument `inputs` must have rank >= 3"):
+        layers.TimeDistributed(layers.Dense(2))(torch.randn(2, 5))
+    with pytest.raises(ValueError, match=r"TimeDistributed: argument `mask` must start with the input's"):
+        layers.TimeDistributed(layers.Dense(2))(torch.randn(2, 4, 5), mask=torch.ones(2, 3, dtype=torch.bool))
+    with pytest.raises(ValueError, match="TimeDistributed: argument `layer` must be a torchkeras_layers Layer"):
+        layers.TimeDistributed(torch.nn.Linear(2, 2))
+
+
+def test_time_distributed_config_round_trip_and_mask_passes_through():
+    layer = layers.TimeDistributed(layers.Dense(3))
+    x = torch.randn(2, 4, 5)
+    layer(x)
+    again = layers.TimeDistributed.from_config(layer.get_config())
+    assert again.layer.built and again.layer.units == 3  # the nested entry's build_config
+    again(x)
+    again.set_weights(layer.get_weights())
+    torch.testing.assert_close(again(x), layer(x))
+    mask = torch.tensor([[True, False, True, True], [False, True, True, True]])
+    assert torch.equal(layer.compute_mask(x, mask), mask)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"use_causal_mask": True}])
+@pytest.mark.parametrize("use_scale", [False, True])
+def test_attention_fused_path_equals_explicit(kwargs, use_scale):
+    """The SDPA path (no scores requested) against the explicit one (scores requested): same output."""
+    torch.manual_seed(0)
+    layer = layers.Attention(use_scale=use_scale)
+    q, v = torch.randn(3, 4, 6), torch.randn(3, 4, 6)
+    layer([q, v])
+    if use_scale:
+        with torch.no_grad():
+            layer.scale.fill_(0.7)
+    fused = layer([q, v], **kwargs)
+    explicit, _ = layer([q, v], return_attention_scores=True, **kwargs)
+    tol = FORWARD["float32"]
+    torch.testing.assert_close(fused, explicit, rtol=tol["rtol"], atol=tol["atol"])
+
+
+def test_attention_query_mask_is_the_output_mask():
+    layer = layers.Attention()
+    q, v = torch.randn(2, 3, 4), torch.randn(2, 5, 4)
+    q_mask = torch.tensor([[True, False, True], [True, True, False]])
+    out = layer([q, v], mask=[q_mask, None])
+    assert torch.all(out[~q_mask] == 0)
+    assert torch.equal(layer.compute_mask([q, v], [q_mask, None]), q_mask)
+    assert layer.compute_mask([q, v], None) is None

@@ -1,0 +1,1 @@
+"""Recurrent-family layers (Keras `keras.src.layers.rnn`)."""
