@@ -1,0 +1,1 @@
+"""Recurrent layers (Keras' `keras/src/layers/rnn/`): cells, the RNN loop, LSTM, GRU, SimpleRNN, Bidirectional."""
