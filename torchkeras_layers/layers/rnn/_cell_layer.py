@@ -48,6 +48,8 @@ class FusedRNN(RNN, registered=False):
             return "per-gate input dropout (implementation 1)"
         if mask is not None:
             return "a mask"
+        if torch.is_autocast_enabled(cell.kernel.device.type):
+            return "torch.autocast (the fused CPU kernel takes no mixed dtypes)"
         return None
 
     def inner_loop(self, sequences, states, mask, training):

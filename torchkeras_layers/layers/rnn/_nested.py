@@ -15,11 +15,10 @@ def serialize_nested(layer: Layer) -> dict:
         module, class_name, registered_name = type(layer).__module__, type(layer).__name__, type(layer).__name__
     else:
         module, class_name, registered_name = entry.module, entry.keras_name, entry.registered_name
-    out = {"module": module, "class_name": class_name, "config": layer.get_config(),
-           "registered_name": registered_name}
-    if layer.built and layer._build_args is not None and len(layer._build_args) == 1:
-        out["build_config"] = {"input_shape": layer._build_args[0]}
-    return out
+    # No `build_config`: the wrapper builds the layer it wraps (Keras writes one once built; its
+    # from_config ignores it).
+    return {"module": module, "class_name": class_name, "config": layer.get_config(),
+            "registered_name": registered_name}
 
 
 def deserialize_nested(owner: Layer, arg: str, entry) -> Layer:

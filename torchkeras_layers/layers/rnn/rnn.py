@@ -27,10 +27,12 @@ class RNN(Layer):
                  unroll=False, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
         # A serialised cell (or list of them) is read as Keras' from_config reads it.
+        dtype = kwargs.get("dtype")
         if isinstance(cell, (list, tuple)):
-            cell = StackedRNNCells([deserialize_nested(self, "cell", c) for c in cell])
+            cells = [deserialize_nested(self, "cell", _with_dtype(c, dtype)) for c in cell]
+            cell = StackedRNNCells(cells, **({"dtype": dtype} if dtype is not None else {}))
         elif isinstance(cell, dict):
-            cell = deserialize_nested(self, "cell", cell)
+            cell = deserialize_nested(self, "cell", _with_dtype(cell, dtype))
         if not isinstance(cell, Layer):
             raise self._arg_error("cell", "must be an RNN cell layer or a list of them", cell, TypeError)
         state_size = getattr(cell, "state_size", None)
@@ -53,6 +55,8 @@ class RNN(Layer):
 
     # ------------------------------------------------------------------ build and states
     def build(self, sequences_shape, initial_state_shape=None):
+        rank = self.input_spec
+        self.input_spec = InputSpec(ndim=rank.ndim, min_ndim=rank.min_ndim, axes={-1: sequences_shape[-1]})
         if not self.cell.built:
             self.cell.build((sequences_shape[0],) + tuple(sequences_shape[2:]))
             self.cell.built = True
@@ -206,6 +210,14 @@ class RNN(Layer):
         config = dict(config)
         holder = cls.__new__(cls)  # names the class in a bad entry's error
         return cls(deserialize_nested(holder, "cell", config.pop("cell")), **config)
+
+
+def _with_dtype(entry, dtype):
+    """A serialised cell given to the constructor without a dtype computes in the RNN's (Keras' own configs
+    always carry the cell's dtype)."""
+    if not isinstance(entry, dict) or dtype is None or "dtype" in entry.get("config", {}):
+        return entry
+    return {**entry, "config": {**entry.get("config", {}), "dtype": dtype}}
 
 
 __all__ = ["RNN"]

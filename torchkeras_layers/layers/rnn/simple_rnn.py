@@ -49,9 +49,10 @@ class SimpleRNN(RNN):
             recurrent_dropout=recurrent_dropout, seed=seed, dtype=kwargs.get("dtype"),
             trainable=kwargs.get("trainable", True), name="simple_rnn_cell",
         )
+        # Keras 3.15's SimpleRNN takes `activity_regularizer` and drops it (no loss, None in its config);
+        # so does this port, so that a converted model trains as the Keras one does.
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, **kwargs)
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
         self.input_spec = InputSpec(ndim=3)
 
     @property
@@ -59,7 +60,9 @@ class SimpleRNN(RNN):
         return self.cell.seed
 
     def get_config(self):
-        return cell_layer_config(self)
+        config = cell_layer_config(self)
+        del config["seed"]  # Keras' SimpleRNN config has no seed (its cell's has)
+        return config
 
     @classmethod
     def from_config(cls, config):
