@@ -210,4 +210,44 @@ RNN = LayerSpec(
     bad_configs=[({"cell": 3}, "cell-not-a-layer")],
 )
 
-SPECS = [LSTM, GRU, SIMPLE_RNN, LSTM_CELL, GRU_CELL, SIMPLE_RNN_CELL, RNN]
+def _bidirectional_states(units: int, count: int):
+    def make(rng):
+        return [rng.standard_normal((B, T, D))], {"initial_state": [rng.standard_normal((B, units))
+                                                                    for _ in range(2 * count)]}
+
+    return make
+
+
+def _bidirectional_sample(rng) -> Sample:
+    kind = str(rng.choice(["LSTM", "GRU", "SimpleRNN"]))
+    inner = {"units": int(rng.integers(1, 4)), "return_sequences": bool(rng.random() < 0.6),
+             "return_state": bool(rng.random() < 0.3)}
+    batch, length = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+    kwargs = {"mask": rng.random((batch, length)) < 0.7} if rng.random() < 0.4 else {}
+    merge_mode = [None, "concat", "sum", "mul", "ave"][int(rng.integers(0, 5))]
+    return Sample({"layer": _cell_entry(kind, **inner), "merge_mode": merge_mode}, (batch, length, D),
+                  call_kwargs=kwargs)
+
+
+BIDIRECTIONAL = LayerSpec(
+    name="Bidirectional",
+    samples=[
+        Sample({"layer": _cell_entry("LSTM", units=3)}, (B, T, D), id="lstm-concat"),
+        Sample({"layer": _cell_entry("LSTM", units=3, return_sequences=True)}, (B, T, D),
+               call_kwargs={"mask": RIGHT_PADDED}, id="lstm-sequences-mask"),
+        *[Sample({"layer": _cell_entry("GRU", units=2, return_sequences=True), "merge_mode": mode}, (B, T, D),
+                 id=f"gru-{mode}") for mode in ("sum", "mul", "ave", None)],
+        Sample({"layer": _cell_entry("LSTM", units=3, return_sequences=True, return_state=True)}, (B, T, D),
+               call_kwargs={"mask": HOLES}, id="lstm-state-holes"),
+        Sample({"layer": _cell_entry("LSTM", units=2, return_state=True), "merge_mode": None},
+               make_inputs=_bidirectional_states(2, 2), id="lstm-initial_state-no-merge"),
+        Sample({"layer": _cell_entry("SimpleRNN", units=3, return_sequences=True),
+                "backward_layer": _cell_entry("GRU", units=3, return_sequences=True, go_backwards=True,
+                                              reset_after=False)}, (B, T, D), id="backward_layer-gru"),
+    ],
+    sampler=_bidirectional_sample,
+    bad_configs=[({"layer": _cell_entry("LSTM", units=3), "merge_mode": "max"}, "merge_mode"),
+                 ({"layer": 3}, "layer-not-a-layer")],
+)
+
+SPECS = [LSTM, GRU, SIMPLE_RNN, LSTM_CELL, GRU_CELL, SIMPLE_RNN_CELL, RNN, BIDIRECTIONAL]
