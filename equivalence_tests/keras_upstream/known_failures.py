@@ -29,7 +29,17 @@ NORMALIZATION_MEAN_ATTRIBUTE = ("Normalization: Keras exposes the finalized `lay
 NORMALIZATION_ADAPT_RANK = ("Normalization called on (32, 4) batches after being built for rank 1: Keras "
                             "accepts them; ours rejects the rank through its InputSpec (expected ndim=1)")
 
+RNN_SEED_GENERATOR_VARIABLE = ("SimpleRNN(dropout=0.5, recurrent_dropout=0.5): Keras counts its SeedGenerator's "
+                               "state as 1 non-trainable variable; ours draws dropout masks from a torch.Generator "
+                               "(no variable)")
+BIDIRECTIONAL_KERAS_FUSED_PRIVATE = ("Bidirectional: the test calls Keras' private `_can_attempt_fused_lstm` / "
+                                     "`_can_attempt_fused_gru`; ours chooses the fused kernel per wrapped layer "
+                                     "(`LSTM.path`, `last_path`)")
+
 KNOWN_FAILURES = {
+    "rnn/simple_rnn_test.py::SimpleRNNTest.test_basics": RNN_SEED_GENERATOR_VARIABLE,
+    "rnn/bidirectional_test.py::SimpleRNNTest.test_fused_gru_eligibility": BIDIRECTIONAL_KERAS_FUSED_PRIVATE,
+    "rnn/bidirectional_test.py::SimpleRNNTest.test_fused_lstm_eligibility": BIDIRECTIONAL_KERAS_FUSED_PRIVATE,
     "convolutional/conv_test.py::ConvBasicTest.test_enable_lora_with_alpha": LORA_EFFECTIVE_KERNEL,
     "activations/relu_test.py::ReLUTest.test_relu": ADAPTER_SUBMODULE_CLASS,
     "activations/leaky_relu_test.py::LeakyReLUTest.test_leaky_relu": ADAPTER_SUBMODULE_CLASS,

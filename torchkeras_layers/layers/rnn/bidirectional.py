@@ -50,6 +50,8 @@ class Bidirectional(Layer):
                                       getattr(self.backward_layer, attribute))
         for sub in (self.forward_layer, self.backward_layer):
             sub.zero_output_for_mask = sub.return_sequences
+            if hasattr(layer, "use_cudnn"):  # not part of the config: carried over by hand, as Keras does
+                sub.use_cudnn = layer.use_cudnn
         self.merge_mode = merge_mode
         self._initial_weights = list(weights) if weights else None
         self.stateful = layer.stateful
@@ -92,6 +94,21 @@ class Bidirectional(Layer):
             output = (y, y_rev)
         output = output if isinstance(output, tuple) else (output,)
         return output + states if (self.return_state or self.merge_mode is None) else output[0]
+
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        output_shape = self.forward_layer.compute_output_shape(sequences_shape)
+        state_shape = ()
+        if self.return_state:
+            output_shape, state_shape = output_shape[0], tuple(output_shape[1:])
+        if self.merge_mode == "concat":
+            output_shape = tuple(output_shape[:-1]) + (output_shape[-1] * 2,)
+        elif self.merge_mode is None:
+            output_shape = [output_shape, output_shape]
+        if self.return_state:
+            if self.merge_mode is None:
+                return tuple(output_shape) + state_shape + state_shape
+            return (output_shape,) + state_shape + state_shape
+        return tuple(output_shape) if self.merge_mode is not None else output_shape
 
     @property
     def states(self):

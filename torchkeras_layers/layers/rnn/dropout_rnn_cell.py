@@ -25,14 +25,16 @@ class DropoutRNNCell(Layer, registered=False):
         for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
             if isinstance(rate, bool) or not isinstance(rate, (int, float)):
                 raise self._arg_error(arg, "must be a float between 0 and 1", rate, TypeError)
-        if implementation not in (1, 2):
-            raise self._arg_error("implementation", "must be 1 or 2", implementation)
+        if isinstance(implementation, bool) or not isinstance(implementation, int):
+            raise self._arg_error("implementation", "must be an int (1: per-gate masks, else fused gates)",
+                                  implementation, TypeError)
         self.units = units
         # Keras clips the rates into [0, 1].
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = check_seed(self, seed)
         # Keras switches to per-gate masks (implementation 1) whenever recurrent dropout is used.
+        # Keras keeps any other value (legacy 0) and treats it as 2.
         self.implementation = 1 if self.recurrent_dropout != 0.0 else implementation
 
     @property
@@ -47,7 +49,9 @@ class DropoutRNNCell(Layer, registered=False):
         count = self._mask_count()
         shape = (count, *like.shape) if count is not None else tuple(like.shape)
         keep = torch.empty(shape, dtype=like.dtype, device=like.device)
-        keep.bernoulli_(1.0 - rate, generator=seeded_generator(self, like.device))
+        # Shape inference runs on meta tensors, which a (CPU) seeded generator cannot fill.
+        generator = seeded_generator(self, like.device) if like.device.type != "meta" else None
+        keep.bernoulli_(1.0 - rate, generator=generator)
         return keep / (1.0 - rate)
 
     def dropout_masks(self, step_input: torch.Tensor, state: torch.Tensor, training: bool):

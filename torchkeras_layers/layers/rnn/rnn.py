@@ -168,6 +168,8 @@ class RNN(Layer):
     def forward(self, sequences, initial_state=None, mask=None, training=None):
         if sequences.shape[1] == 0:
             raise self._arg_error("sequences", "must have at least one timestep", tuple(sequences.shape))
+        if not sequences.is_floating_point():  # integer sequences compute in the layer's dtype, as in Keras
+            sequences = sequences.to(self.compute_dtype)
         training = self.resolve_training(training)
         mask = self._check_mask(sequences, mask)
         states = self._initial_states(sequences, initial_state)
