@@ -240,6 +240,8 @@ def _keras_argument_to_ours(value):
     from keras.src.dtype_policies.dtype_policy import DTypePolicy as KerasPolicy
     from keras.src.dtype_policies.dtype_policy_map import DTypePolicyMap
 
+    if isinstance(value, AdaptedLayer):  # a wrapped layer argument (Bidirectional's `layer`): ours inside
+        return value.__dict__["_module"]
     if isinstance(value, DTypePolicyMap):
         raise NotApplicable("quantization", "a DTypePolicyMap (per-sublayer, quantization) dtype")
     if isinstance(value, KerasPolicy):

@@ -28,7 +28,17 @@ ATTENTION_SYMBOLIC_OUTPUT = ("the test unpacks the layer's output on symbolic Ke
 ADAPTER_KERAS_WRAPPER = ("replay limitation: the test subclasses Keras' own `Wrapper` around an adapted layer, "
                          "which Keras' Wrapper rejects as not a Keras layer")
 
+RNN_SEED_GENERATOR_VARIABLE = ("SimpleRNN(dropout=0.5, recurrent_dropout=0.5): Keras counts its SeedGenerator's "
+                               "state as 1 non-trainable variable; ours draws dropout masks from a torch.Generator "
+                               "(no variable)")
+BIDIRECTIONAL_KERAS_FUSED_PRIVATE = ("Bidirectional: the test calls Keras' private `_can_attempt_fused_lstm` / "
+                                     "`_can_attempt_fused_gru`; ours chooses the fused kernel per wrapped layer "
+                                     "(`LSTM.path`, `last_path`)")
+
 KNOWN_FAILURES = {
+    "rnn/simple_rnn_test.py::SimpleRNNTest.test_basics": RNN_SEED_GENERATOR_VARIABLE,
+    "rnn/bidirectional_test.py::SimpleRNNTest.test_fused_gru_eligibility": BIDIRECTIONAL_KERAS_FUSED_PRIVATE,
+    "rnn/bidirectional_test.py::SimpleRNNTest.test_fused_lstm_eligibility": BIDIRECTIONAL_KERAS_FUSED_PRIVATE,
     "convolutional/conv_test.py::ConvBasicTest.test_enable_lora_with_alpha": LORA_EFFECTIVE_KERNEL,
     "core/embedding_test.py::EmbeddingTest.test_enable_lora_with_alpha": EMBEDDING_LORA_EFFECTIVE_TABLE,
     "core/embedding_test.py::EmbeddingTest.test_invalid_input_dim": EMBEDDING_FROM_CONFIG_ERROR_TYPE,

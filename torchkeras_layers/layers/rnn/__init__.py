@@ -1,1 +1,2 @@
-"""Recurrent-family layers (Keras `keras.src.layers.rnn`)."""
+"""Recurrent layers (Keras' `keras/src/layers/rnn/`): cells, the RNN loop, LSTM, GRU, SimpleRNN, Bidirectional,
+TimeDistributed."""

@@ -1,0 +1,112 @@
+"""Recurrent layers against Keras where the generic spec tests cannot reach: stateful calls in sequence
+(the harness's build call would advance both layers' states with different weights) and our two code
+paths, torch's fused kernel and the time loop, each forced and asserted to be the one that ran."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from torchkeras_layers import layers
+
+from .harness import to_tf, to_torch
+from .tolerances import FORWARD, STATE, assert_close
+
+B, T, D = 3, 4, 5
+
+
+def _pair(name: str, config: dict, shape=(B, T, D)):
+    """Our layer and Keras', built on `shape` without a call, with our weights copied into Keras."""
+    import keras
+
+    ours = getattr(layers, name)(**config)
+    ours.build(shape)
+    ours.eval()
+    theirs = getattr(keras.layers, name)(**config)
+    theirs.build(shape)
+    theirs.set_weights(ours.get_weights())
+    return ours, theirs
+
+
+def _call_both(ours, theirs, x: np.ndarray, **kwargs):
+    with torch.no_grad():
+        mine = ours(to_torch(x), **to_torch(kwargs))
+    reference = theirs(to_tf(x), **to_tf(kwargs))
+    mine = mine if isinstance(mine, tuple) else (mine,)
+    reference = reference if isinstance(reference, (tuple, list)) else (reference,)
+    assert len(mine) == len(reference)
+    return [m.numpy() for m in mine], [np.asarray(r) for r in reference]
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "SimpleRNN"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_stateful_batches_and_reset_match_keras(name, return_sequences):
+    ours, theirs = _pair(name, {"units": 3, "stateful": True, "return_sequences": return_sequences})
+    rng = np.random.default_rng(0)
+    for call in range(4):
+        if call == 3:
+            ours.reset_state()
+            theirs.reset_state()
+        x = rng.standard_normal((B, T, D)).astype(np.float32)
+        mine, reference = _call_both(ours, theirs, x)
+        for a, b in zip(mine, reference):
+            assert_close(a, b, FORWARD["float32"], f"{name} stateful call {call} output")
+        for a, b in zip(ours.states, theirs.states):
+            assert_close(a.numpy(), np.asarray(b), STATE["float32"], f"{name} stateful call {call} kept state")
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "SimpleRNN"])
+def test_stateful_state_is_not_a_weight(name):
+    ours, theirs = _pair(name, {"units": 2, "stateful": True})
+    assert len(ours.get_weights()) == len(theirs.get_weights()) == 3
+    assert not any(key.startswith("rnn_state") for key in ours.state_dict())
+
+
+FUSED_CASES = [
+    ("LSTM", {"units": 3}),
+    ("LSTM", {"units": 3, "return_sequences": True, "return_state": True, "go_backwards": True}),
+    ("LSTM", {"units": 2, "use_bias": False, "return_sequences": True}),
+    ("GRU", {"units": 3, "return_sequences": True, "return_state": True}),
+    ("GRU", {"units": 3, "go_backwards": True, "use_bias": False}),
+]
+
+
+@pytest.mark.parametrize("path", ["fused", "loop"])
+@pytest.mark.parametrize("name,config", FUSED_CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(FUSED_CASES)])
+def test_each_path_matches_keras(name, config, path):
+    ours, theirs = _pair(name, {**config, "bias_initializer": "random_normal"})
+    ours.path = path
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((B, T, D)).astype(np.float32)
+    count = 2 if name == "LSTM" else 1
+    initial_state = [rng.standard_normal((B, config["units"])).astype(np.float32) for _ in range(count)]
+    for kwargs in ({}, {"initial_state": initial_state}):
+        ours.last_path = None
+        mine, reference = _call_both(ours, theirs, x, **({"initial_state": initial_state} if kwargs else {}))
+        assert ours.last_path == path
+        for a, b in zip(mine, reference):
+            assert_close(a, b, FORWARD["float32"], f"{name} {path} output")
+
+
+def test_auto_picks_the_fused_kernel_only_where_it_is_keras():
+    x = torch.randn(B, T, D)
+    mask = torch.ones(B, T, dtype=torch.bool)
+    mask[0, -1] = False
+    lstm = layers.LSTM(3)
+    lstm(x)
+    assert lstm.last_path == "fused"
+    lstm(x, mask=mask)
+    assert lstm.last_path == "loop"
+    for layer in (layers.LSTM(3, recurrent_activation="hard_sigmoid"), layers.GRU(3, reset_after=False)):
+        layer(x)
+        assert layer.last_path == "loop"
+    dropped = layers.GRU(3, recurrent_dropout=0.5)
+    dropped(x, training=True)
+    assert dropped.last_path == "loop"
+    dropped(x, training=False)
+    assert dropped.last_path == "fused"
+    forced = layers.LSTM(3)
+    forced.path = "fused"
+    with pytest.raises(ValueError, match=r"LSTM .*path='fused'.*a mask"):
+        forced(x, mask=mask)
