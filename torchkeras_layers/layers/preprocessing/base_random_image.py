@@ -130,6 +130,9 @@ class BaseRandomAffineLayer(BaseRandomImageLayer, registered=False):
         raise NotImplementedError
 
     def transform_images(self, images, transformation):
+        if 0 in self.image_size(images):  # TF's ImageProjectiveTransformV3: "output dimensions must be positive"
+            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): cannot transform images without rows or "
+                             f"columns; received input shape {tuple(images.shape)}")
         return image_transform.affine_transform(images, self.transform_matrix(images, transformation),
                                                 self.interpolation, self.fill_mode, self.fill_value,
                                                 self.data_format)
