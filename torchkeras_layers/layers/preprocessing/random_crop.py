@@ -16,7 +16,7 @@ class RandomCrop(BaseRandomImageLayer):
     `height` x `width` window at the offsets of the centred crop with the target aspect ratio (the slice
     stops at the image's edge, so it is not that crop) and resizes it bilinearly (TF's half-pixel
     bilinear) to `height` x `width` when it is not that size already.
-    Outputs are in the compute dtype. In inference the images pass through untouched, integer and
+    Integer images become the compute dtype. In inference the images pass through untouched, integer and
     float64 ones too: Keras neither crops nor casts them then (its docstring's "centre crop at
     inference" is not what its code does). Without a seed, the config reports a random one, as Keras'.
     Transformation: (top, left) offsets.
@@ -40,8 +40,12 @@ class RandomCrop(BaseRandomImageLayer):
         return inputs
 
     def forward(self, inputs, training=None):
-        if self.resolve_training(training) and inputs.is_floating_point():
-            inputs = inputs.to(self.compute_dtype)  # this layer opts out of the base layer's cast
+        policy = self.dtype_policy
+        if self.resolve_training(training) and inputs.is_floating_point() and self.autocast and (
+                policy.is_mixed or policy.compute_dtype != torch.float32):
+            # the base layer's cast, which this layer skips in inference (under the default float32 policy,
+            # floating inputs pass through, as for every weightless layer)
+            inputs = inputs.to(policy.compute_dtype)
         return super().forward(inputs, training)
 
     def get_random_transformation(self, images):
@@ -67,7 +71,7 @@ class RandomCrop(BaseRandomImageLayer):
         if (outputs.shape[h_axis], outputs.shape[w_axis]) != (self.height, self.width):
             _image.check_resizable(self, outputs, self.data_format)
             outputs = _image.resize(outputs, (self.height, self.width), "bilinear", self.data_format)
-        return outputs.to(self.compute_dtype)
+        return outputs
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
