@@ -88,8 +88,9 @@ class BaseRandomImageLayer(Layer, registered=False):
         """Keras casts the images to the compute dtype even when it leaves them unchanged."""
         return inputs if inputs.is_floating_point() else inputs.to(self.compute_dtype)
 
-    def get_random_transformation(self, images: torch.Tensor) -> dict:
-        """The random parameters for a batch `images` (rank 4), in Keras' transformation dictionary."""
+    def get_random_transformation(self, images: torch.Tensor, training=True) -> dict:
+        """The random parameters for a batch `images` (rank 4), in Keras' transformation dictionary
+        (None when not training, as Keras)."""
         raise NotImplementedError
 
     def transform_images(self, images: torch.Tensor, transformation: dict) -> torch.Tensor:

@@ -35,7 +35,9 @@ class RandomContrast(BaseRandomImageLayer):
                             f"cannot subtract the float mean from them); received dtype {inputs.dtype}")
         return super().forward(inputs, training)
 
-    def get_random_transformation(self, images):
+    def get_random_transformation(self, images, training=True):
+        if not training:
+            return None
         factor = self.uniform((images.shape[0], 1, 1, 1), 1.0 - self.factor[0], 1.0 + self.factor[1],
                               images.device, self.compute_dtype)
         return {"contrast_factor": factor}

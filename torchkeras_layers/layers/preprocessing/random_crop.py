@@ -48,7 +48,9 @@ class RandomCrop(BaseRandomImageLayer):
             inputs = inputs.to(policy.compute_dtype)
         return super().forward(inputs, training)
 
-    def get_random_transformation(self, images):
+    def get_random_transformation(self, images, training=True):
+        if not training:
+            return None
         height, width = self.image_size(images)
         if height > self.height and width > self.width:
             top = self.uniform((), 0.0, float(height - self.height + 1), images.device).floor().long()

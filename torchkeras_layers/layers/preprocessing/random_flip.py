@@ -25,7 +25,9 @@ class RandomFlip(BaseRandomImageLayer):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.mode = check_choice(self, "mode", mode, _MODES)
 
-    def get_random_transformation(self, images):
+    def get_random_transformation(self, images, training=True):
+        if not training:
+            return None
         return {"flips": self.uniform((images.shape[0], 1, 1, 1), 0.0, 1.0, images.device) <= 0.5}
 
     def transform_images(self, images, transformation):

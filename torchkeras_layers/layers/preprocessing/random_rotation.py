@@ -21,7 +21,9 @@ class RandomRotation(BaseRandomAffineLayer):
                          data_format=data_format, **kwargs)
         self.factor = factor_range(self, "factor", factor, (-1, 1))
 
-    def get_random_transformation(self, images):
+    def get_random_transformation(self, images, training=True):
+        if not training:
+            return None
         lower, upper = self.factor
         return {"angle": self.uniform((images.shape[0],), lower * 360.0, upper * 360.0, images.device)}
 

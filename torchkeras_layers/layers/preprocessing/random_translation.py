@@ -26,7 +26,9 @@ class RandomTranslation(BaseRandomAffineLayer):
         self.width_factor = width_factor
         self.width_lower, self.width_upper = symmetric_range(self, "width_factor", width_factor, False)
 
-    def get_random_transformation(self, images):
+    def get_random_transformation(self, images, training=True):
+        if not training:
+            return None
         height, width = self.image_size(images)
         shape = (images.shape[0], 1)
         height_shift = self.uniform(shape, self.height_lower, self.height_upper, images.device) * height

@@ -26,7 +26,9 @@ class RandomZoom(BaseRandomAffineLayer):
         if width_factor is not None:
             self.width_lower, self.width_upper = symmetric_range(self, "width_factor", width_factor, True)
 
-    def get_random_transformation(self, images):
+    def get_random_transformation(self, images, training=True):
+        if not training:
+            return None
         shape = (images.shape[0], 1)
         height_zoom = self.uniform(shape, 1.0 + self.height_lower, 1.0 + self.height_upper, images.device)
         if self.width_factor is None:
