@@ -1,5 +1,5 @@
 """What the generic spec tests cannot reach: `Normalization.adapt` against Keras' adapt on the same data
-(numpy arrays, torch/TF tensors, iterables of batches), and Resizing's NotImplementedError cases."""
+(numpy arrays, torch/TF tensors, iterables of batches)."""
 
 import itertools
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from torchkeras_layers.layers import Normalization, Resizing
+from torchkeras_layers.layers import Normalization
 
 from .tolerances import FORWARD, STATE, assert_close
 
@@ -112,10 +112,3 @@ def test_set_weights_takes_effect():
     layer.set_weights([np.array([1.0, 2.0], np.float32), np.array([4.0, 9.0], np.float32), np.array(0)])
     out = layer(torch.tensor([[3.0, 8.0]]))
     torch.testing.assert_close(out, torch.tensor([[1.0, 2.0]]))
-
-
-@pytest.mark.parametrize("interpolation,antialias", [("bicubic", False), ("area", False), ("area", True),
-                                                     ("lanczos3", False), ("lanczos5", True)])
-def test_resizing_interpolations_without_equal_torch_kernel(interpolation, antialias):
-    with pytest.raises(NotImplementedError, match=f"Resizing.*{interpolation}"):
-        Resizing(4, 4, interpolation=interpolation, antialias=antialias)

@@ -82,7 +82,8 @@ def test_from_keras_to_keras(spec):
     for a, b in zip(back.get_weights(), keras_layer.get_weights()):
         np.testing.assert_array_equal(a, b)
     ported.eval()
-    ours = flat_tensors(ported(*to_torch(args)))
-    theirs = flat_tensors(keras_layer(*to_tf(args)))
+    mode = {} if sample.training is None else {"training": sample.training}  # Keras augmentation: default True
+    ours = flat_tensors(ported(*to_torch(args), **mode))
+    theirs = flat_tensors(keras_layer(*to_tf(args), **mode))
     for a, b in zip(ours, theirs):
         assert_close(as_numpy(a), np.asarray(b), FORWARD["float32"], f"{spec.name} from_keras forward")

@@ -258,6 +258,15 @@ def _keras_argument_to_ours(value):
     return value
 
 
+def _trains_by_default(adapted_cls) -> bool:
+    """Whether Keras' `call` of the adapted class defaults to training=True (the augmentation layers):
+    called outside `fit`, such a layer trains; every other layer then runs in inference mode."""
+    keras_class = getattr(_keras().layers, adapted_cls._our_class.__name__, None)
+    call = getattr(keras_class, "call", None)
+    parameter = inspect.signature(call).parameters.get("training") if call is not None else None
+    return parameter is not None and parameter.default is True
+
+
 class AdaptedLayer:
     """Base of the adapted classes; `_our_class` and `_adapter` are set per class."""
 
@@ -296,14 +305,14 @@ class AdaptedLayer:
             our_build = our_class.build
             our_class = type(our_class.__name__, (our_class,), {"build": lambda s, *a, **k: our_build(s, *a, **k)})
         module = our_class(*args, **kwargs)
-        module.eval()  # a Keras layer called outside `fit` runs in inference mode unless training=True
+        module.train(_trains_by_default(type(self)))  # a Keras layer called outside `fit`: its call's default
         self.__dict__["_module"] = module
 
     # --------------------------------------------------------------- construction from our module
     @classmethod
     def _wrap(cls, module):
         obj = cls.__new__(cls)
-        module.eval()
+        module.train(_trains_by_default(cls))
         obj.__dict__["_module"] = module
         cls._adapter.constructed += 1
         return obj

@@ -155,16 +155,19 @@ def _resizing_sample(rng):
     height, width = (int(d) for d in rng.integers(1, 10, size=2))
     config = {"height": int(rng.integers(1, 10)), "width": int(rng.integers(1, 10)),
               "interpolation": str(rng.choice(["bilinear", "nearest"])), "data_format": data_format}
+    if rng.random() < 0.3:
+        config["interpolation"] = str(rng.choice(["bicubic", "area", "lanczos3", "lanczos5"]))
     if rng.random() < 0.25:
         config["antialias"] = True
-        config["interpolation"] = str(rng.choice(["bilinear", "bicubic", "nearest"]))
+        config["interpolation"] = str(rng.choice(["bilinear", "bicubic", "nearest", "area", "lanczos3", "lanczos5"]))
     aspect = rng.random()
     if aspect < 0.25:
         config["crop_to_aspect_ratio"] = True
     elif aspect < 0.5:
         config["pad_to_aspect_ratio"] = True
         config["fill_value"] = float(np.round(rng.uniform(-1, 1), 2))
-    return Sample(config, _image_shape(rng, data_format, height, width, batched=rng.random() < 0.8))
+    return Sample(config, _image_shape(rng, data_format, height, width, batched=rng.random() < 0.8),
+                  grad=config["interpolation"] != "area")  # TF registers no gradient for ResizeArea
 
 
 RESIZING = LayerSpec(
@@ -193,6 +196,23 @@ RESIZING = LayerSpec(
                id="antialias-bicubic-up"),
         Sample({"height": 3, "width": 4, "antialias": True, "interpolation": "nearest"}, (2, 7, 9, 1),
                id="antialias-ignored-for-nearest"),
+        # TF's kernels without an equal torch one: separable weight matrices (ops/resize.py).
+        Sample({"height": 9, "width": 4, "interpolation": "bicubic"}, (2, 5, 7, 2), dtypes=F32, id="bicubic-mixed"),
+        Sample({"height": 3, "width": 2, "interpolation": "bicubic"}, (1, 8, 7, 1), dtypes=F32, id="bicubic-down"),
+        # TF registers no gradient for ResizeArea: forward only.
+        Sample({"height": 3, "width": 5, "interpolation": "area"}, (2, 7, 9, 2), dtypes=F32, grad=False,
+               id="area-down-fractional"),
+        Sample({"height": 8, "width": 3, "interpolation": "area", "antialias": True}, (2, 4, 7, 1), dtypes=F32,
+               grad=False, id="area-mixed-antialias-ignored"),
+        Sample({"height": 11, "width": 4, "interpolation": "lanczos3"}, (2, 5, 9, 2), dtypes=F32, id="lanczos3-mixed"),
+        Sample({"height": 3, "width": 4, "interpolation": "lanczos3", "antialias": True}, (2, 10, 9, 1), dtypes=F32,
+               id="lanczos3-antialias-down"),
+        Sample({"height": 6, "width": 13, "interpolation": "lanczos5"}, (1, 9, 6, 2), dtypes=F32, id="lanczos5-mixed"),
+        Sample({"height": 2, "width": 5, "interpolation": "lanczos5", "antialias": True,
+                "data_format": "channels_first"}, (2, 2, 11, 12), dtypes=F32, id="lanczos5-antialias-channels-first"),
+        Sample({"height": 4, "width": 4, "interpolation": "area", "pad_to_aspect_ratio": True, "fill_value": 0.5},
+               (2, 3, 6, 2), dtypes=F32, grad=False, id="area-pad"),
+        Sample({"height": 5, "width": 3, "interpolation": "lanczos3"}, (4, 6, 2), dtypes=F32, id="lanczos3-unbatched"),
         # Integer images are rounded back to their dtype. Bilinear values of integers can land on k + 0.5, where
         # float rounding decides the integer; multiples of 16 resized by 2 give exact integers (weights k/16).
         Sample({"height": 6, "width": 8}, None, make_inputs=_integers((2, 3, 4, 2), 0, 16, scale=16), grad=False,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ...ops.resize import apply_axis_matrix, resize_matrix
+
 # tf.image.resize methods torch reproduces, as F.interpolate modes. Without antialias: TF's "bilinear"
 # (half-pixel centres) is torch's bilinear with align_corners=False, TF's half-pixel "nearest"
 # (floor((i + 0.5) * scale)) is torch's "nearest-exact". With antialias, TF's scale-and-translate kernels
@@ -16,9 +18,10 @@ import torch.nn.functional as F
 # 4x5, 3x3 and 14x20: max |diff| 2.4e-7 and 1.9e-6 in float32); TF ignores antialias for "nearest".
 TORCH_MODES = {"bilinear": "bilinear", "nearest": "nearest-exact"}
 ANTIALIAS_MODES = {"bilinear": "bilinear", "bicubic": "bicubic", "nearest": "nearest-exact"}
-# Accepted by Keras, without an equal torch kernel: plain "bicubic" is Keys' cubic with a=-0.5 (torch's
-# non-antialiased bicubic: a=-0.75; max |diff| 0.23 measured), "area" weighs fractional pixel coverage
-# (torch's adaptive pooling does not; 0.47), and torch has no Lanczos kernel.
+# The others, without an equal torch kernel, are separable TF weight matrices (ops/resize.py): plain
+# "bicubic" is Keys' cubic with a=-0.5 (torch's non-antialiased bicubic: a=-0.75; max |diff| 0.23
+# measured), "area" weighs fractional pixel coverage (torch's adaptive pooling does not; 0.47), and torch
+# has no Lanczos kernel. TF ignores antialias for "area".
 KERAS_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
 
 
@@ -70,8 +73,13 @@ def resize(images: torch.Tensor, size: tuple[int, int], interpolation: str, data
     rows, columns = pad
     if rows or columns:
         x = F.pad(x, (columns, columns, rows, rows), value=float(fill_value))
-    mode = (ANTIALIAS_MODES if antialias else TORCH_MODES)[interpolation]
-    if mode == "nearest-exact":
+    mode = (ANTIALIAS_MODES if antialias else TORCH_MODES).get(interpolation)
+    if mode is None:
+        y = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x  # TF resizes those in float32
+        for axis, size_out in ((2, size[0]), (3, size[1])):
+            y = apply_axis_matrix(y, resize_matrix(interpolation, y.shape[axis], size_out, y.device, antialias), axis)
+        y = y.to(x.dtype)
+    elif mode == "nearest-exact":
         y = F.interpolate(x, size=size, mode=mode)
     else:
         y = F.interpolate(x, size=size, mode=mode, align_corners=False, antialias=antialias)

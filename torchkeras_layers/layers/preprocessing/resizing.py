@@ -14,10 +14,10 @@ _FILL_MODES = ("constant",)  # the TensorFlow backend's resize supports only thi
 class Resizing(Layer):
     """Keras `Resizing` (Keras 3.15 arguments).
 
-    `interpolation` "bilinear" (TF half-pixel) and "nearest" (TF half-pixel) equal Keras, and with
-    `antialias=True` "bilinear" and "bicubic" too (TF's scale-and-translate kernels are torch's
-    antialiased ones). Keras' other combinations ("area", "lanczos3", "lanczos5", and "bicubic" without
-    antialias) have no equal torch kernel: NotImplementedError at construction. Values Keras rejects at call time
+    Every `interpolation` equals TensorFlow's `tf.image.resize`: "bilinear" and "nearest" (TF half-pixel),
+    and with `antialias=True` "bilinear" and "bicubic", are torch's kernels; "bicubic" without antialias,
+    "area", "lanczos3" and "lanczos5" are TF's separable weights as two matmuls (ops/resize.py). Values
+    Keras rejects at call time
     (an unknown interpolation, a `fill_mode` other than "constant", both aspect-ratio options) are
     rejected at the first call, with the same conditions. Integer images are rounded and saturated back
     to their dtype, as Keras does.
@@ -42,13 +42,6 @@ class Resizing(Layer):
                 raise self._arg_error(arg, "must be a positive int", value, TypeError)
             if value < 1:
                 raise self._arg_error(arg, "must be a positive int", value)
-        supported = _image.ANTIALIAS_MODES if antialias else _image.TORCH_MODES
-        if interpolation in _image.KERAS_INTERPOLATIONS and interpolation not in supported:
-            raise NotImplementedError(
-                f"{self.__class__.__name__}: argument `interpolation`={interpolation!r} with "
-                f"antialias={bool(antialias)} "
-                f"has no torch kernel equal to TensorFlow's; supported: {tuple(_image.TORCH_MODES)}, and with "
-                f"antialias=True {tuple(_image.ANTIALIAS_MODES)}")
         if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Real):
             raise self._arg_error("fill_value", "must be a number", fill_value, TypeError)
         self.height = height
