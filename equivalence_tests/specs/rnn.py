@@ -250,4 +250,38 @@ BIDIRECTIONAL = LayerSpec(
                  ({"layer": 3}, "layer-not-a-layer")],
 )
 
-SPECS = [LSTM, GRU, SIMPLE_RNN, LSTM_CELL, GRU_CELL, SIMPLE_RNN_CELL, RNN, BIDIRECTIONAL]
+def _stacked_call(cells: list[tuple[str, int]], batch: int = B):
+    """Inputs of one StackedRNNCells step: per cell, a list of its states (LSTM: [h, c]), or a single
+    state tensor for a one-state cell given as a tensor (Keras gives it back the same way)."""
+    def make(rng):
+        states = []
+        for kind, units in cells:
+            count = 2 if kind == "LSTMCell" else 1
+            drawn = [rng.standard_normal((batch, units)) for _ in range(count)]
+            states.append(drawn if count == 2 else drawn[0])
+        return [rng.standard_normal((batch, D)), states], {}
+
+    return make
+
+
+def _stacked_sample(rng) -> Sample:
+    kinds = [str(rng.choice(["LSTMCell", "GRUCell", "SimpleRNNCell"])) for _ in range(int(rng.integers(1, 4)))]
+    cells = [(kind, int(rng.integers(1, 5))) for kind in kinds]
+    return Sample({"cells": [_cell_entry(kind, units=units) for kind, units in cells]},
+                  make_inputs=_stacked_call(cells, int(rng.integers(1, 4))))
+
+
+_STACK = [("LSTMCell", 3), ("GRUCell", 2), ("SimpleRNNCell", 2)]
+STACKED_RNN_CELLS = LayerSpec(
+    name="StackedRNNCells",
+    samples=[
+        Sample({"cells": [_cell_entry(kind, units=units) for kind, units in _STACK]}, make_inputs=_stacked_call(_STACK),
+               id="lstm-gru-simple"),
+        Sample({"cells": [_cell_entry("GRUCell", units=3, reset_after=False)]},
+               make_inputs=_stacked_call([("GRUCell", 3)]), id="one-cell"),
+    ],
+    sampler=_stacked_sample,
+    bad_configs=[({"cells": [3]}, "not-a-cell")],
+)
+
+SPECS = [LSTM, GRU, SIMPLE_RNN, LSTM_CELL, GRU_CELL, SIMPLE_RNN_CELL, RNN, STACKED_RNN_CELLS, BIDIRECTIONAL]

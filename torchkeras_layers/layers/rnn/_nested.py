@@ -31,3 +31,11 @@ def deserialize_nested(owner: Layer, arg: str, entry) -> Layer:
     if found is None:
         raise owner._arg_error(arg, "names a class with no torchkeras_layers equivalent", entry["class_name"])
     return found.cls.from_config(copy.deepcopy(entry["config"]))
+
+
+def with_dtype(entry, dtype):
+    """A serialised cell given to the constructor without a dtype computes in the wrapper's (Keras' own configs
+    always carry the cell's dtype)."""
+    if not isinstance(entry, dict) or dtype is None or "dtype" in entry.get("config", {}):
+        return entry
+    return {**entry, "config": {**entry.get("config", {}), "dtype": dtype}}

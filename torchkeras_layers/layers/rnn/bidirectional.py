@@ -7,8 +7,7 @@ import copy
 import torch
 
 from ..base import Layer
-from ._nested import deserialize_nested, serialize_nested
-from .rnn import _with_dtype
+from ._nested import deserialize_nested, serialize_nested, with_dtype
 
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -28,9 +27,9 @@ class Bidirectional(Layer):
         super().__init__(**kwargs)
         dtype = kwargs.get("dtype")
         if isinstance(layer, dict):
-            layer = deserialize_nested(self, "layer", _with_dtype(layer, dtype))
+            layer = deserialize_nested(self, "layer", with_dtype(layer, dtype))
         if isinstance(backward_layer, dict):
-            backward_layer = deserialize_nested(self, "backward_layer", _with_dtype(backward_layer, dtype))
+            backward_layer = deserialize_nested(self, "backward_layer", with_dtype(backward_layer, dtype))
         if not isinstance(layer, Layer) or not hasattr(layer, "go_backwards"):
             raise self._arg_error("layer", "must be a recurrent layer instance", layer)
         if backward_layer is not None and not isinstance(backward_layer, Layer):

@@ -6,7 +6,7 @@ import torch
 from torch.utils import _pytree as pytree
 
 from ..base import InputSpec, Layer
-from ._nested import deserialize_nested, serialize_nested
+from ._nested import deserialize_nested, serialize_nested, with_dtype
 from .stacked_rnn_cells import StackedRNNCells
 
 
@@ -29,10 +29,10 @@ class RNN(Layer):
         # A serialised cell (or list of them) is read as Keras' from_config reads it.
         dtype = kwargs.get("dtype")
         if isinstance(cell, (list, tuple)):
-            cells = [deserialize_nested(self, "cell", _with_dtype(c, dtype)) for c in cell]
+            cells = [deserialize_nested(self, "cell", with_dtype(c, dtype)) for c in cell]
             cell = StackedRNNCells(cells, **({"dtype": dtype} if dtype is not None else {}))
         elif isinstance(cell, dict):
-            cell = deserialize_nested(self, "cell", _with_dtype(cell, dtype))
+            cell = deserialize_nested(self, "cell", with_dtype(cell, dtype))
         if not isinstance(cell, Layer):
             raise self._arg_error("cell", "must be an RNN cell layer or a list of them", cell, TypeError)
         state_size = getattr(cell, "state_size", None)
@@ -212,14 +212,6 @@ class RNN(Layer):
         config = dict(config)
         holder = cls.__new__(cls)  # names the class in a bad entry's error
         return cls(deserialize_nested(holder, "cell", config.pop("cell")), **config)
-
-
-def _with_dtype(entry, dtype):
-    """A serialised cell given to the constructor without a dtype computes in the RNN's (Keras' own configs
-    always carry the cell's dtype)."""
-    if not isinstance(entry, dict) or dtype is None or "dtype" in entry.get("config", {}):
-        return entry
-    return {**entry, "config": {**entry.get("config", {}), "dtype": dtype}}
 
 
 __all__ = ["RNN"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import torch
+
 from ..base import Layer
-from ._nested import deserialize_nested, serialize_nested
+from ._nested import deserialize_nested, serialize_nested, with_dtype
 
 
 class StackedRNNCells(Layer):
@@ -14,6 +16,10 @@ class StackedRNNCells(Layer):
         super().__init__(**kwargs)
         if not isinstance(cells, (list, tuple)) or not cells:
             raise self._arg_error("cells", "must be a non-empty list of RNN cells", cells, TypeError)
+        # Serialised cells are read as Keras' from_config reads them (and as RNN takes them).
+        dtype = kwargs.get("dtype")
+        cells = [deserialize_nested(self, "cells", with_dtype(cell, dtype)) if isinstance(cell, dict) else cell
+                 for cell in cells]
         for cell in cells:
             if not isinstance(cell, Layer) or not hasattr(cell, "state_size"):
                 raise self._arg_error("cells", "must hold RNN cells (layers with a `state_size`)", cell, TypeError)
@@ -52,7 +58,6 @@ class StackedRNNCells(Layer):
 
     def stepper(self, sequences, states, training):
         """A function t -> (output, new_states) for one sequence: each cell's dropout masks drawn once."""
-        import torch
 
         batch = sequences.shape[0]
         plans = []
@@ -77,11 +82,13 @@ class StackedRNNCells(Layer):
         return step
 
     def forward(self, inputs, states, training=None):
+        # Keras' structure: a cell given a single state tensor gives one back; one cell, its states alone.
         new_states = []
         for cell, state in zip(self.cells, states):
-            inputs, new = cell(inputs, state, training=training)
-            new_states.append(new)
-        return inputs, new_states
+            single = isinstance(state, torch.Tensor)
+            inputs, new = cell(inputs, [state] if single else list(state), training=training)
+            new_states.append(new[0] if single and len(new) == 1 else new)
+        return inputs, new_states[0] if len(new_states) == 1 else new_states
 
     def get_config(self):
         return {**super().get_config(), "cells": [serialize_nested(cell) for cell in self.cells]}
@@ -89,9 +96,7 @@ class StackedRNNCells(Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        holder = cls.__new__(cls)  # only for the error message's class name
-        cells = [deserialize_nested(holder, "cells", entry) for entry in config.pop("cells")]
-        return cls(cells, **config)
+        return cls(config.pop("cells"), **config)
 
 
 __all__ = ["StackedRNNCells"]
