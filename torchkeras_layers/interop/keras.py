@@ -20,6 +20,7 @@ from .. import registry
 from ..layers.base import Layer
 from ..layers.core.input_layer import InputLayer
 from ..layers.core.lambda_layer import Lambda
+from ..models.ops import KerasOp
 from ..models.serialization import (apply_build_config, deserialize_layer, serialize_layer, unsupported_layers,
                                     unsupported_message)
 
@@ -175,6 +176,8 @@ def _without_keras_counterpart(module) -> list[tuple[str, str]]:
 
     if isinstance(module, Container):
         return [found for layer in module.layers for found in _without_keras_counterpart(layer)]
+    if isinstance(module, KerasOp):
+        return []
     entry = registry.entry_of(type(module))
     return [] if entry is not None and not entry.torch_only else [(module.name, type(module).__name__)]
 
@@ -204,12 +207,13 @@ def copy_weights(source, target) -> None:
 
 
 def _layers_of(model):
-    """The layers of a model (ours or Keras'), without InputLayers."""
+    """The layers of a model (ours or Keras'), without InputLayers and operations (Keras' `model.layers`
+    leaves its operations out; they have no weights)."""
     from ..models import Sequential
 
     if isinstance(model, Sequential):
         return list(model.layers)
-    return [layer for layer in model.layers if not isinstance(layer, (InputLayer, _keras().layers.InputLayer))]
+    return [layer for layer in model.layers if not isinstance(layer, (InputLayer, KerasOp, _keras().layers.InputLayer))]
 
 
 def load_keras_weights(module: Layer, path: str) -> Layer:
