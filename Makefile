@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test tune equivalence-report bench env docs fuzz
+.PHONY: test tune equivalence-report bench env docs fuzz zoo
 
 env: $(STAMP)
 
@@ -33,3 +33,7 @@ docs: $(STAMP)
 # The long fuzz run (equivalence_tests/fuzz/): many draws per layer; the test run's subset is small.
 fuzz: $(STAMP)
 	TKL_FUZZ_DRAWS=$${TKL_FUZZ_DRAWS:-60} $(PY) -m pytest -q -p no:randomly equivalence_tests/test_fuzz.py
+
+# Every keras.applications model through from_keras (long: hours on a laptop); test_zoo.py runs the cheapest.
+zoo: $(STAMP)
+	$(PY) -m equivalence_tests.zoo --compile --markdown docs/applications.md $(ARGS)

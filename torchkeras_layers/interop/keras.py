@@ -20,6 +20,7 @@ from .. import registry
 from ..layers.base import Layer
 from ..layers.core.input_layer import InputLayer
 from ..layers.core.lambda_layer import Lambda
+from ..models.ops import KerasOp
 from ..models.serialization import (apply_build_config, deserialize_layer, serialize_layer, unsupported_layers,
                                     unsupported_message)
 
@@ -34,14 +35,16 @@ def _keras():
 
 
 # ---------------------------------------------------------------------------- Keras -> ours
-def from_keras(obj, *, model=None):
+def from_keras(obj, *, model=None, safe_mode: bool = True):
     """A Keras layer or model (or a `.keras` / `.h5` file path) -> our module with the same config and weights.
 
     `obj` may also be a `.weights.h5` path; then `model` (our module, or a Keras model of the same
-    architecture) says what the weights belong to, and the loaded module is returned.
+    architecture) says what the weights belong to, and the loaded module is returned. `safe_mode`, as
+    in `keras.saving.load_model`: a file whose Lambda layers hold Python bytecode is refused unless False.
+    A damaged or foreign file is a ValueError naming the file and what is wrong with it.
     """
     if isinstance(obj, (str, os.PathLike)):
-        return _from_path(os.fspath(obj), model)
+        return _from_path(os.fspath(obj), model, safe_mode)
     keras = _keras()
     if isinstance(obj, keras.Model):
         return _model_from_keras(obj, keras)
@@ -51,7 +54,7 @@ def from_keras(obj, *, model=None):
     return _layer_from_keras(obj)
 
 
-def _from_path(path: str, model):
+def _from_path(path: str, model, safe_mode: bool = True):
     keras = _keras()
     if not os.path.exists(path):
         raise FileNotFoundError(f"from_keras: no such file: {path!r}")
@@ -60,13 +63,91 @@ def _from_path(path: str, model):
             raise ValueError(f"from_keras: {path!r} holds weights only; pass the architecture as `model=` "
                              "(a torchkeras_layers module or a Keras model)")
         module = model if isinstance(model, Layer) else from_keras(model)
-        load_keras_weights(module, path)
+        try:
+            load_keras_weights(module, path)
+        except Exception as err:  # h5py's and Keras' errors for a damaged or mismatching file, as one line
+            raise ValueError(f"from_keras: cannot load the weights file {path!r} into {module.name!r}: "
+                             f"{type(err).__name__}: {_first_line(err)}") from None
         return module
     if model is not None:
         raise ValueError(f"from_keras: `model=` is only used with a .weights.h5 file; received a path {path!r}")
     if path.endswith((".keras", ".h5", ".hdf5")):
-        return from_keras(keras.saving.load_model(path, compile=False))
+        config = _saved_model_config(path)
+        if safe_mode:
+            _refuse_lambda_bytecode(path, config)
+        try:
+            keras_model = keras.saving.load_model(path, compile=False, safe_mode=safe_mode)
+        except Exception as err:  # Keras, zipfile and h5py raise many kinds; the caller gets one line
+            raise ValueError(f"from_keras: cannot load {path!r}: {type(err).__name__}: {_first_line(err)}") from None
+        return from_keras(keras_model)
     raise ValueError(f"from_keras: unrecognised file type {path!r}; expected .keras, .h5 or .weights.h5")
+
+
+def _first_line(err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else "(no message)"
+
+
+def _saved_model_config(path: str) -> dict:
+    """The model config of a saved `.keras` (zip: config.json) or legacy `.h5` (attribute model_config)
+    file, checked before Keras reads it: a damaged file is a ValueError naming the file and the damage."""
+    import json
+    import zipfile
+
+    if os.path.getsize(path) == 0:
+        raise ValueError(f"from_keras: {path!r} is empty")
+    if path.endswith(".keras"):
+        if not zipfile.is_zipfile(path):
+            raise ValueError(f"from_keras: {path!r} is not a .keras file (a .keras file is a zip archive; this one "
+                             "is not, or it is truncated)")
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+                if "config.json" not in names:
+                    raise ValueError(f"from_keras: {path!r} is a zip archive without config.json, not a saved "
+                                     f"Keras model (it holds {sorted(names)[:5]})")
+                text = archive.read("config.json")
+                if archive.testzip() is not None:
+                    raise zipfile.BadZipFile("a member fails its CRC check")
+        except (zipfile.BadZipFile, OSError, EOFError) as err:
+            raise ValueError(f"from_keras: {path!r} is a damaged .keras file ({_first_line(err)})") from None
+    else:
+        import h5py
+
+        try:
+            with h5py.File(path, "r") as f:
+                text = f.attrs.get("model_config")
+        except OSError as err:
+            raise ValueError(f"from_keras: {path!r} is not an HDF5 file, or it is damaged "
+                             f"({_first_line(err)})") from None
+        if text is None:
+            raise ValueError(f"from_keras: {path!r} is an HDF5 file without a model config (a weights file? "
+                             "load those with `from_keras(path, model=...)`)")
+    try:
+        config = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"from_keras: {path!r} holds a model config that is not valid JSON ({err})") from None
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"from_keras: {path!r} holds a config that does not describe a Keras model")
+    return config
+
+
+def _refuse_lambda_bytecode(path: str, config) -> None:
+    """Keras' safe mode: a Lambda layer whose function is stored as Python bytecode is not loaded, since
+    loading it runs code from the file; the caller allows it with `safe_mode=False`."""
+    if isinstance(config, dict):
+        if config.get("class_name") == "Lambda":
+            function = (config.get("config") or {}).get("function")
+            if isinstance(function, dict) and function.get("class_name") == "__lambda__":
+                name = (config.get("config") or {}).get("name", "?")
+                raise ValueError(f"from_keras: {path!r}: layer {name!r} (Lambda) stores its function as Python "
+                                 "bytecode, which could run arbitrary code when loaded; if you trust the file, "
+                                 "pass `safe_mode=False` to from_keras")
+        for value in config.values():
+            _refuse_lambda_bytecode(path, value)
+    elif isinstance(config, list):
+        for value in config:
+            _refuse_lambda_bytecode(path, value)
 
 
 def _live_config(layer) -> dict:
@@ -175,6 +256,8 @@ def _without_keras_counterpart(module) -> list[tuple[str, str]]:
 
     if isinstance(module, Container):
         return [found for layer in module.layers for found in _without_keras_counterpart(layer)]
+    if isinstance(module, KerasOp):
+        return []
     entry = registry.entry_of(type(module))
     return [] if entry is not None and not entry.torch_only else [(module.name, type(module).__name__)]
 
@@ -204,12 +287,13 @@ def copy_weights(source, target) -> None:
 
 
 def _layers_of(model):
-    """The layers of a model (ours or Keras'), without InputLayers."""
+    """The layers of a model (ours or Keras'), without InputLayers and operations (Keras' `model.layers`
+    leaves its operations out; they have no weights)."""
     from ..models import Sequential
 
     if isinstance(model, Sequential):
         return list(model.layers)
-    return [layer for layer in model.layers if not isinstance(layer, (InputLayer, _keras().layers.InputLayer))]
+    return [layer for layer in model.layers if not isinstance(layer, (InputLayer, KerasOp, _keras().layers.InputLayer))]
 
 
 def load_keras_weights(module: Layer, path: str) -> Layer:

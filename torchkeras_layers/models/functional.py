@@ -21,6 +21,7 @@ from ..dtypes import dtype_name
 from ..layers.base import Layer, build_on, standardize_shape
 from ..layers.core.input_layer import InputLayer
 from .base import CallSignature, Container, call_layer, standardize_model_input
+from .ops import KerasOp, TensorSpec
 from .serialization import deserialize_layer, serialize_layer, to_shape_tuple, unsupported_layers, unsupported_message
 
 __all__ = ["Model", "Node", "TensorRef"]
@@ -201,7 +202,13 @@ class Model(Container, keras_module="keras.src.models.functional", keras_name="F
             if not layer.built:
                 _build_layer(layer, shapes, self._build_device)
             missing = [t for t, _ in step.outputs if TensorRef(layer.name, index, t) not in specs]
-            if missing:
+            if missing and isinstance(layer, KerasOp):
+                spec_of = lambda r: TensorSpec(*specs.get(r, (None, None)))  # noqa: E731
+                out_specs = layer.output_specs(tuple(_map_refs(a, spec_of, refs_only=True) for a in node.args))
+                for t in missing:
+                    found = out_specs[t] if out_specs is not None and t < len(out_specs) else TensorSpec(None, None)
+                    specs[TensorRef(layer.name, index, t)] = (found.shape, found.dtype)
+            elif missing:
                 out_shapes = _output_shapes(layer, shapes)
                 dtype = dtype_name(layer.compute_dtype)
                 for t in missing:
@@ -298,7 +305,7 @@ class Model(Container, keras_module="keras.src.models.functional", keras_name="F
             target = str(TensorRef(layer.name, index))
             args = ", ".join([_format_struct(a) for a in node.args] +
                              [f"{k}={_format_struct(v)}" for k, v in node.kwargs.items()])
-            lines.append(f"{target} = {layer.name}:{type(layer).__name__}({args})")
+            lines.append(f"{target} = {layer.name}:{getattr(layer, 'class_label', type(layer).__name__)}({args})")
         lines.append(f"outputs: {_format_struct(self._output_struct)}")
         return "\n".join(lines)
 
@@ -345,7 +352,7 @@ class Model(Container, keras_module="keras.src.models.functional", keras_name="F
             return {"class_name": "__keras_tensor__",
                     "config": {"shape": shape, "dtype": dtype, "keras_history": [ref.layer, ref.node_index, ref.tensor_index]}}
 
-        return _map_refs(value, tensor, refs_only=True)
+        return _serialize_index_keys(_map_refs(value, tensor, refs_only=True))
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None, overrides=None):
@@ -458,6 +465,11 @@ def _deserialize_node(node, specs: dict):
         return ((refs[0] if len(refs) == 1 else refs),), dict(kwargs)
 
     def convert(value):
+        if isinstance(value, dict) and value.get("class_name") == "__slice__":
+            bounds = value.get("config") or {}
+            return slice(bounds.get("start"), bounds.get("stop"), bounds.get("step"))
+        if isinstance(value, dict) and value.get("class_name") == "__ellipsis__":
+            return Ellipsis
         if _is_keras_tensor(value):
             config = value["config"]
             name, node_index, tensor_index = config["keras_history"]
@@ -474,6 +486,21 @@ def _deserialize_node(node, specs: dict):
         return value
 
     return tuple(convert(a) for a in node.get("args", ())), {k: convert(v) for k, v in node.get("kwargs", {}).items()}
+
+
+def _serialize_index_keys(value):
+    """Slices and `...` in node arguments (a GetItem key) as Keras' serialization_lib writes them."""
+    if isinstance(value, slice):
+        return {"class_name": "__slice__", "config": {"start": value.start, "stop": value.stop, "step": value.step}}
+    if value is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(value, list):
+        return [_serialize_index_keys(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_serialize_index_keys(v) for v in value)
+    if isinstance(value, dict) and value.get("class_name") != "__keras_tensor__":
+        return {k: _serialize_index_keys(v) for k, v in value.items()}
+    return value
 
 
 def _map_histories(value, fn):

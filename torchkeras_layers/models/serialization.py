@@ -13,6 +13,7 @@ import inspect
 from .. import registry
 from ..layers.base import Layer, standardize_shape
 from .base import Container
+from .ops import KerasOp, is_operation_entry, lookup_op, serialize_op
 
 __all__ = ["serialize_layer", "deserialize_layer", "build_config", "apply_build_config", "unsupported_layers",
            "unsupported_message", "describe_class", "to_shape_tuple"]
@@ -65,6 +66,8 @@ def serialize_layer(layer: Layer, call_shape=None) -> dict:
 
     A class without a registry entry (a user's own layer) is written as Keras writes an unregistered
     custom class: its Python module and name."""
+    if isinstance(layer, KerasOp):
+        return serialize_op(layer)
     entry_info = registry.entry_of(type(layer))
     if entry_info is None:
         module, class_name, registered_name = type(layer).__module__, type(layer).__name__, type(layer).__name__
@@ -87,6 +90,9 @@ def unsupported_layers(entry: dict) -> list[tuple[str, str]]:
     """(layer name, Keras class as `describe_class` writes it) of every layer in a serialised layer or
     model that has no equivalent here, searching nested models."""
     config = entry.get("config") or {}
+    if is_operation_entry(entry):
+        supported = lookup_op(entry.get("module"), entry.get("class_name")) is not None
+        return [] if supported else [(entry.get("name") or config.get("name", "?"), describe_class(entry))]
     found = registry.lookup(entry.get("module"), entry.get("class_name"))
     if found is None:
         return [(entry.get("name") or config.get("name", "?"), describe_class(entry))]
@@ -104,6 +110,8 @@ def deserialize_layer(entry: dict, overrides: dict | None = None) -> Layer:
     missing = unsupported_layers(entry)
     if missing:
         raise NotImplementedError(unsupported_message(missing))
+    if is_operation_entry(entry):
+        return KerasOp.from_entry(entry)
     cls = registry.lookup(entry.get("module"), entry["class_name"]).cls
     if issubclass(cls, Container):
         layer = cls.from_config(entry["config"], overrides=overrides)
@@ -126,4 +134,5 @@ def describe_class(entry: dict) -> str:
 def unsupported_message(missing: list[tuple[str, str]]) -> str:
     listing = ", ".join(f"{name!r} ({cls})" for name, cls in missing)
     return (f"{len(missing)} layer(s) have no torchkeras_layers equivalent: {listing}. "
-            f"Supported classes are those in `torchkeras_layers.registry.entries()`.")
+            f"Supported classes are those in `torchkeras_layers.registry.entries()`, supported Keras "
+            f"operations those in `torchkeras_layers.models.ops.OPERATIONS`.")

@@ -49,7 +49,8 @@ def format_summary(model, line_length: int | None = None, positions=None, show_t
         headers.append("Trainable")
     cells = []
     for layer, shape, connected in rows:
-        row = [f"{layer.name} ({type(layer).__name__})", format_shape(shape), _layer_params(layer)]
+        label = getattr(layer, "class_label", type(layer).__name__)
+        row = [f"{layer.name} ({label})", format_shape(shape), _layer_params(layer)]
         if graph:
             row.append(connected or "-")
         if show_trainable:
