@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from . import TRY_FAKE_DATA
 
@@ -347,6 +346,8 @@ def prepare_splits(arrays, *, validation_split: float = 0.2, limit: int | None =
     `limit` keeps the first `limit` training and test images (before the split, like slicing the
     arrays given to `fit`).
     """
+    import torch  # here, so that reading the files needs numpy only (the Keras Tuner contestant of tuning.compare)
+
     (x_train, y_train), (x_test, y_test) = arrays
     if limit is not None:
         x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
