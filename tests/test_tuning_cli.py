@@ -158,3 +158,27 @@ def test_interrupted_and_killed_studies_resume_without_losing_trials(tmp_path):
     # (A trial's seed is the study seed plus its first number, so it names the original trial.)
     completed_by_seed = {t.user_attrs["seed"]: t.params for t in complete}
     assert all(completed_by_seed.get(seed) == params for params, seed in lost.values())
+
+
+PROBE_WAIT_POLICY = """
+import os, sys
+import tuning.cli
+try:
+    tuning.cli.main(["--trials", "0"])  # refused by argparse, after the environment is set
+except SystemExit:
+    pass
+print(os.environ.get("OMP_WAIT_POLICY"), "torch" in sys.modules)
+"""
+
+
+def test_openmp_waits_passively_unless_the_user_says_otherwise(tmp_path):
+    import subprocess
+    import sys
+
+    for extra, expected in (({}, "PASSIVE False"), ({"OMP_WAIT_POLICY": "active"}, "active False")):
+        env = cli_env(**extra)
+        if not extra:
+            env.pop("OMP_WAIT_POLICY", None)
+        result = subprocess.run([sys.executable, "-c", PROBE_WAIT_POLICY], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.stdout.split("\n")[-2] == expected, result.stdout + result.stderr

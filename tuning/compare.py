@@ -82,7 +82,10 @@ def run_contestant(name: str, data_dir: Path, epochs: int, trials: int, seed: in
         command = [sys.executable, "-m", "tuning", "--data-dir", str(data_dir), "--no-download",
                    "--epochs", str(epochs), "--trials", str(trials), "--seed", str(seed),
                    "--storage", f"sqlite:///{work / 'tuning.db'}", "--study-name", "compare",
-                   "--output", str(work / "report"), "--quiet"]
+                   "--output", str(work / "report"), "--quiet",
+                   # Keras Tuner keeps checkpoints but exports nothing: no .keras export (a TensorFlow
+                   # import) here either; the test accuracy is the best trial's, of the same weights.
+                   "--no-model"]
     else:
         command = [sys.executable, "-m", "tuning.compare", "--keras-tuner-child", str(work / "result.json"),
                    "--data-dir", str(data_dir), "--epochs", str(epochs), "--trials", str(trials),
