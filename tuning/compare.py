@@ -13,6 +13,7 @@ val_accuracy and the test accuracy of the best model. Keras Tuner needs `pip ins
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -135,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                                     args.keras_tuner_child.parent)
         args.keras_tuner_child.write_text(json.dumps(result))
         return 0
-    try:
-        import keras_tuner  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("keras_tuner") is None:  # not imported here: TensorFlow loads in its child
         print('error: keras-tuner is not installed: pip install -c constraints.txt -e ".[compare]"', file=sys.stderr)
         return 2
     from .data import write_fake_cifar10

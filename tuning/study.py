@@ -35,6 +35,7 @@ from .train import evaluate, train_model
 
 OBJECTIVE = "val_accuracy"
 _UNFINISHED = (TrialState.WAITING, TrialState.RUNNING)
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)  # what counts towards the budget
 
 # The Optuna features used here (heartbeat retry, metric names) are marked experimental; they work.
 warnings.filterwarnings("ignore", category=ExperimentalWarning, module=r"tuning\.")
@@ -315,7 +316,8 @@ class TrialInterrupted(KeyboardInterrupt):
 
 def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], *, max_retries: int = 2,
                waits_for_others: bool = True, poll_seconds: float = 1.0,
-               on_trial_end: Callable[[FrozenTrial], None] | None = None, log=print) -> int:
+               on_trial_end: Callable[[FrozenTrial], None] | None = None,
+               on_wait: Callable[[], None] | None = None, log=print) -> int:
     """Run queued trials until none is left; returns how many this worker finished.
 
     With heartbeats (`waits_for_others`), a worker that finds the queue empty while trials are still
@@ -338,6 +340,8 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
                     grace = 3 * (optuna_compat.heartbeat_interval(study) or 0)
                     log(f"Waiting for trial(s) {', '.join(map(str, numbers))} running in another worker "
                         f"(a killed worker's trial is queued again after {grace} s without a heartbeat)")
+                if on_wait is not None:
+                    on_wait()
                 interrupt.sleep(poll_seconds)
                 continue
             return finished
