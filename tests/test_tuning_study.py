@@ -211,7 +211,7 @@ def _points(study) -> list[tuple]:
     return [tuple(sorted(t.params.items())) for t in study.get_trials(deepcopy=False)]
 
 
-@pytest.mark.parametrize("sampler, seed, trials", [("tpe", 7, 4), ("tpe", 0, 12), ("random", 3, 12)])
+@pytest.mark.parametrize("sampler, seed, trials", [("tpe", 3, 4), ("tpe", 7, 4), ("tpe", 0, 12), ("random", 3, 12)])
 def test_no_point_is_trained_twice_and_the_draws_stay_deterministic(tmp_path, sampler, seed, trials):
     config = study_mod.StudyConfig(data="fake200", epochs=2, sampler=sampler, seed=seed)
     runs = []
@@ -225,7 +225,8 @@ def test_no_point_is_trained_twice_and_the_draws_stay_deterministic(tmp_path, sa
 
 def test_the_plain_samplers_do_repeat_a_point_in_these_studies(tmp_path):
     """What the test above guards against: Optuna's samplers alone draw a finished point again."""
-    config = study_mod.StudyConfig(data="fake200", epochs=2, sampler="tpe", seed=7)
+    # Seed 3 with this objective (seed 7 does it with the CLI's real val_accuracy values).
+    config = study_mod.StudyConfig(data="fake200", epochs=2, sampler="tpe", seed=3)
     study = study_mod.open_study("plain", sqlite(tmp_path), config, 4)
     study.sampler._draw_new_point = lambda *args: {}  # the per-trial seeding only
     study_mod.run_worker(study, space_only, waits_for_others=False)
