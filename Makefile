@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test tune equivalence-report bench env docs fuzz zoo
+.PHONY: test tune tune-compare equivalence-report bench env docs fuzz zoo
 
 env: $(STAMP)
 
@@ -20,6 +20,11 @@ test: $(STAMP)
 
 tune: $(STAMP)
 	$(PY) -m tuning $(ARGS)
+
+# Keras Tuner's RandomSearch against `make tune` on the same data and budget -> docs/tuning-compare.md.
+tune-compare: $(STAMP)
+	$(PY) -c "import keras_tuner" 2>/dev/null || $(PY) -m pip install -q -c constraints.txt -e ".[compare]"
+	$(PY) -m tuning.compare $(ARGS)
 
 equivalence-report: $(STAMP)
 	$(PY) -m equivalence_tests.report --markdown docs/equivalence-report.md

@@ -72,6 +72,9 @@ def test_a_small_study_end_to_end_with_its_report(tmp_path):
     table = (out / "results.md").read_text()
     assert f"| 1 | {study.best_trial.number} | {study.best_value:.4f} |" in table
     assert f"Best trial {study.best_trial.number}" in result.stdout
+    # One banner (the helper's would cut through the bar); this process shows both trials, the helper's too.
+    assert result.stdout.count("Study 'fake150-random-1ep'") == 1, result.stdout
+    assert all(result.stdout.count(f"trial {n} complete:") == 1 for n in (0, 1)), result.stdout
 
 
 def _signal_mid_trial(args, cwd, name, database, signum, log, epochs: int) -> tuple[optuna.Study, int, int]:
@@ -158,3 +161,27 @@ def test_interrupted_and_killed_studies_resume_without_losing_trials(tmp_path):
     # (A trial's seed is the study seed plus its first number, so it names the original trial.)
     completed_by_seed = {t.user_attrs["seed"]: t.params for t in complete}
     assert all(completed_by_seed.get(seed) == params for params, seed in lost.values())
+
+
+PROBE_WAIT_POLICY = """
+import os, sys
+import tuning.cli
+try:
+    tuning.cli.main(["--trials", "0"])  # refused by argparse, after the environment is set
+except SystemExit:
+    pass
+print(os.environ.get("OMP_WAIT_POLICY"), "torch" in sys.modules)
+"""
+
+
+def test_openmp_waits_passively_unless_the_user_says_otherwise(tmp_path):
+    import subprocess
+    import sys
+
+    for extra, expected in (({}, "PASSIVE False"), ({"OMP_WAIT_POLICY": "active"}, "active False")):
+        env = cli_env(**extra)
+        if not extra:
+            env.pop("OMP_WAIT_POLICY", None)
+        result = subprocess.run([sys.executable, "-c", PROBE_WAIT_POLICY], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.stdout.split("\n")[-2] == expected, result.stdout + result.stderr

@@ -149,3 +149,22 @@ def test_validation_is_the_tail_before_shuffling_and_limit_comes_first():
     assert splits.y_val.tolist() == [2, 3, 4] and splits.y_val.dtype == torch.int64
     assert len(splits.x_test) == 6
     assert splits.x_train.dtype == torch.float32 and float(splits.x_train.max()) <= 1.0
+
+
+def test_fake_data_is_deterministic_from_its_seed(tmp_path):
+    folders = [data.write_fake_cifar10(tmp_path / name, 60, seed=seed) for name, seed in (("a", 3), ("b", 3), ("c", 4))]
+    same, other = ((folders[0] / "data_batch_1").read_bytes() == (f / "data_batch_1").read_bytes() for f in folders[1:])
+    assert same and not other
+
+
+def test_fake_data_needs_more_than_colour():
+    """Colour is only a hint: a nearest-class-mean classifier on the mean colour is well above chance
+    (learnable) but far from perfect, so a model has to see the shapes and textures."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, data.NUM_CLASSES, size=3000)
+    images = data.fake_images(labels, rng).reshape(3000, 3, -1).mean(-1)
+    train, test = slice(0, 2000), slice(2000, None)
+    centroids = np.stack([images[train][labels[train] == k].mean(0) for k in range(data.NUM_CLASSES)])
+    predicted = np.argmin(((images[test][:, None] - centroids) ** 2).sum(-1), axis=1)
+    accuracy = (predicted == labels[test]).mean()
+    assert 0.3 < accuracy < 0.7, accuracy

@@ -31,11 +31,14 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from . import TRY_FAKE_DATA
+
+if TYPE_CHECKING:
+    import torch
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
@@ -198,14 +201,70 @@ def load_cifar10(data_dir: str | os.PathLike | None = None, *, download: bool = 
     return load_batches_dir(folder)
 
 
-# ---------------------------------------------------------------------- a small fake CIFAR-10
-def write_fake_cifar10(root: str | os.PathLike, n_train: int, n_test: int | None = None, seed: int = 0) -> Path:
-    """Write a small synthetic CIFAR-10 in the official on-disk format: `root/cifar-10-batches-py/`
-    with `data_batch_1..5`, `test_batch` and `batches.meta` (pickled dicts with bytes keys, images as
-    (n, 3072) channel-major uint8 rows, labels as a list of ints).
+# ---------------------------------------------------------------------- a synthetic CIFAR-10
+# Class = (shape, texture): 5 shapes x 2 textures. Colour is only a hint (a class tint, widely jittered),
+# position and size vary, and the two textures differ in scale (a 2-pixel and a 6-pixel period), so
+# the kernel size, the number of filters and the dense layer's width all change what a model learns.
+_FAKE_SHAPES = ("disk", "square", "ring", "cross", "triangle")
+_FAKE_PERIODS = (2.0, 6.0)  # pixels per half period of the fill's stripes
+_FAKE_NOISE = 25.0  # standard deviation of the pixel noise, in 0..255 units
+_FAKE_CHUNK = 2048  # images generated at a time (bounded memory for a large N)
+_FAKE_PALETTE = np.random.default_rng(1234).uniform(50, 205, size=(NUM_CLASSES, 3))
+_YY, _XX = np.mgrid[0:32, 0:32].astype(np.float64)
 
-    Images are class-dependent colour gradients plus noise, so a model can learn them (accuracy well
-    above chance) and pruning has something to compare. Returns the batches folder.
+
+def _shape_mask(shape: str, dx: np.ndarray, dy: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Boolean (n, 32, 32): `shape` centred at offsets (dx, dy) from each pixel, `size` its half-width."""
+    if shape == "disk":
+        return np.hypot(dx, dy) <= size
+    if shape == "square":
+        return np.maximum(np.abs(dx), np.abs(dy)) <= size * 0.85
+    if shape == "ring":
+        r = np.hypot(dx, dy)
+        return (r <= size) & (r >= size * 0.55)
+    if shape == "cross":
+        arm = size * 0.35
+        return ((np.abs(dx) <= arm) | (np.abs(dy) <= arm)) & (np.maximum(np.abs(dx), np.abs(dy)) <= size)
+    # An upward triangle: inside three half-planes.
+    return (dy <= size * 0.8) & (dy >= -size + 2 * np.abs(dx))
+
+
+def fake_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(n, 3, 32, 32) uint8 images of the given classes (see the constants above for what a class is)."""
+    n = len(labels)
+    shape_of, texture_of = labels % len(_FAKE_SHAPES), labels // len(_FAKE_SHAPES)
+    cx, cy = rng.uniform(9, 23, size=(2, n, 1, 1))
+    size = rng.uniform(7, 12, size=(n, 1, 1))
+    dx, dy = _XX - cx, _YY - cy
+    mask = np.zeros((n, 32, 32), dtype=bool)
+    for index, shape in enumerate(_FAKE_SHAPES):
+        chosen = shape_of == index
+        mask[chosen] = _shape_mask(shape, dx[chosen], dy[chosen], size[chosen])
+    # The fill: stripes at a random angle whose period is the class's texture.
+    angle = rng.uniform(0, np.pi, size=(n, 1, 1))
+    period = np.asarray(_FAKE_PERIODS)[texture_of][:, None, None]
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1, 1))
+    stripes = np.sign(np.sin((np.cos(angle) * _XX + np.sin(angle) * _YY) * np.pi / period + phase))
+    # The background: a smooth random blob pattern (low-frequency sines), so edges alone do not give the shape.
+    fx, fy, phase = rng.uniform(0.1, 0.5, size=(3, n, 1, 1))
+    background = np.sin(fx * _XX + phase * 6.3) * np.cos(fy * _YY)
+    # The fill's colour hints at the class (a palette colour plus a wide jitter): a start for any model.
+    tint = _FAKE_PALETTE[labels][:, None, None, :] + rng.normal(0, 30, size=(n, 1, 1, 3))
+    colour_a, colour_b, colour_bg = tint + 45, tint - 45, 0.5 * tint + rng.uniform(20, 110, size=(n, 1, 1, 3))
+    fill = np.where(stripes[..., None] > 0, colour_a, colour_b)
+    hwc = np.where(mask[..., None], fill, colour_bg + 40.0 * background[..., None])
+    hwc = hwc + rng.normal(0, _FAKE_NOISE, size=hwc.shape)
+    return np.clip(hwc, 0, 255).astype(np.uint8).transpose(0, 3, 1, 2)
+
+
+def write_fake_cifar10(root: str | os.PathLike, n_train: int, n_test: int | None = None, seed: int = 0) -> Path:
+    """Write a synthetic CIFAR-10 in the official on-disk format: `root/cifar-10-batches-py/` with
+    `data_batch_1..5`, `test_batch` and `batches.meta` (pickled dicts with bytes keys, images as
+    (n, 3072) channel-major uint8 rows, labels as a list of ints). The same `seed` writes the same files.
+
+    Hard enough that the example's hyperparameters matter (see :func:`fake_images`): a class is a
+    shape filled with a texture, drawn at a random place and size on a textured background, with
+    random colours and noise. Returns the batches folder.
     """
     if n_train < 10:
         raise ValueError(f"write_fake_cifar10: `n_train` must be at least 10, got {n_train}")
@@ -213,17 +272,10 @@ def write_fake_cifar10(root: str | os.PathLike, n_train: int, n_test: int | None
     rng = np.random.default_rng(seed)
     folder = Path(root) / BATCHES_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    palette = rng.uniform(90, 165, size=(NUM_CLASSES, 3))
-    ramp = np.linspace(-1.0, 1.0, 32)
-    # Each class: its own colour and gradient direction (angle), so classes differ in colour and shape.
-    angles = np.linspace(0, np.pi, NUM_CLASSES, endpoint=False)
 
     def images(n: int) -> tuple[np.ndarray, list[int]]:
         labels = rng.integers(0, NUM_CLASSES, size=n)
-        gx, gy = np.meshgrid(ramp, ramp)
-        pattern = np.cos(angles)[labels, None, None] * gx + np.sin(angles)[labels, None, None] * gy
-        hwc = palette[labels, None, None, :] + 30.0 * pattern[..., None] + rng.normal(0, 60.0, size=(n, 32, 32, 3))
-        chw = np.clip(hwc, 0, 255).astype(np.uint8).transpose(0, 3, 1, 2)
+        chw = np.concatenate([fake_images(labels[i:i + _FAKE_CHUNK], rng) for i in range(0, n, _FAKE_CHUNK)])
         return chw.reshape(n, -1), [int(v) for v in labels]
 
     def write(name: str, record: dict) -> None:
@@ -298,6 +350,8 @@ def prepare_splits(arrays, *, validation_split: float = 0.2, limit: int | None =
     `limit` keeps the first `limit` training and test images (before the split, like slicing the
     arrays given to `fit`).
     """
+    import torch  # here, so that reading the files needs numpy only (the Keras Tuner contestant of tuning.compare)
+
     (x_train, y_train), (x_test, y_test) = arrays
     if limit is not None:
         x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]

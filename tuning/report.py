@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from html import escape
 from pathlib import Path
 
 import optuna
@@ -90,7 +91,10 @@ def write_plots(study: optuna.Study, out_dir: Path, log=print) -> list[Path]:
         except (ValueError, RuntimeError, ZeroDivisionError) as err:
             log(f"  (no {name.replace('_', ' ')} plot: {err})")
             continue
-        html_parts.append(figure.to_html(full_html=False, include_plotlyjs=not html_parts))
+        _label(figure, name, study)
+        # plotly.js once, in the first figure; each figure as wide as the window.
+        html_parts.append(figure.to_html(full_html=False, include_plotlyjs=not html_parts, default_width="100%",
+                                         default_height="420px", config={"responsive": True}))
         png = out_dir / f"{name}.png"
         axes_figure = (axes.flat[0] if hasattr(axes, "flat") else axes).figure
         with atomic_path(png) as tmp:
@@ -99,10 +103,43 @@ def write_plots(study: optuna.Study, out_dir: Path, log=print) -> list[Path]:
         written.append(png)
     if html_parts:
         html = out_dir / "plots.html"
-        write_text(html, f"<html><head><meta charset='utf-8'><title>{study.study_name}</title></head><body>"
-                        + "\n".join(html_parts) + "</body></html>")
+        write_text(html, f"<html><head><meta charset='utf-8'><title>{escape(study.study_name)}</title></head>"
+                         f"<body style='margin:0 1em'>{study_summary_html(study)}" + "\n".join(html_parts)
+                         + "</body></html>")
         written.insert(0, html)
     return written
+
+
+def _label(figure, name: str, study: optuna.Study) -> None:
+    """Axis titles in the study's terms; the intermediate values per 1-based epoch with integer ticks,
+    each trial in the legend with its state, pruned and failed ones dotted."""
+    figure.update_layout(autosize=True, margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    if name == "optimization_history":
+        figure.update_layout(xaxis_title="trial", yaxis_title=OBJECTIVE)
+    elif name == "intermediate_values":
+        states = {t.number: t.state for t in study.get_trials(deepcopy=False)}
+        for trace in figure.data:
+            number = int(str(trace.name).removeprefix("Trial"))
+            state = states.get(number, TrialState.COMPLETE)
+            trace.x = [step + 1 for step in trace.x]  # Optuna's steps are 0-based epochs
+            trace.name = f"trial {number}" + ("" if state == TrialState.COMPLETE else f" ({state.name.lower()})")
+            if state != TrialState.COMPLETE:
+                trace.line = {"dash": "dot"}
+        figure.update_layout(xaxis={"title": "epoch", "tickmode": "linear", "tick0": 1, "dtick": 1},
+                             yaxis_title=OBJECTIVE, showlegend=True)
+
+
+def study_summary_html(study: optuna.Study) -> str:
+    """The head of plots.html: the study, its trial counts and its best trial."""
+    counts = {state.name.lower(): len(study.get_trials(deepcopy=False, states=(state,))) for state in TrialState}
+    lines = [f"<h2>Study {escape(study.study_name)}</h2>",
+             "<p>Trials: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n) + "</p>"]
+    ranked = ranked_trials(study)
+    if ranked:
+        best = ranked[0]
+        params = ", ".join(f"{k}={v}" for k, v in best.params.items())
+        lines.append(f"<p>Best: trial {best.number}, {OBJECTIVE} {best.value:.4f} ({escape(params)})</p>")
+    return "\n".join(lines)
 
 
 def best_model(study: optuna.Study, data, *, epochs: int, batch_size: int, device, build=build_model,

@@ -25,17 +25,17 @@ import optuna
 from optuna.exceptions import DuplicatedStudyError, ExperimentalWarning, TrialPruned
 from optuna.samplers import BaseSampler, RandomSampler, TPESampler
 from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
-from optuna.storages._heartbeat import get_heartbeat_thread
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
 
-from . import PRUNERS, SAMPLERS, interrupt
+from . import PRUNERS, SAMPLERS, interrupt, optuna_compat
 from .hp import HyperParameters, grid
 from .model import build_model
 from .train import evaluate, train_model
 
 OBJECTIVE = "val_accuracy"
 _UNFINISHED = (TrialState.WAITING, TrialState.RUNNING)
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)  # what counts towards the budget
 
 # The Optuna features used here (heartbeat retry, metric names) are marked experimental; they work.
 warnings.filterwarnings("ignore", category=ExperimentalWarning, module=r"tuning\.")
@@ -177,27 +177,65 @@ def _make_parent(path: Path, what: str) -> None:
 
 class PerTrialSeedSampler(BaseSampler):
     """Delegates to a sampler made afresh for each trial from `seed + trial.number`, so trial k gets the
-    same hyperparameters whichever worker runs it and however often the study is resumed."""
+    same hyperparameters whichever worker runs it and however often the study is resumed.
 
-    def __init__(self, make: Callable[[int], BaseSampler], seed: int):
-        self._make, self._seed = make, seed
+    Like Keras Tuner's oracles, it never trains a point twice: the whole point is drawn up front over
+    the search space the earlier trials declared, and drawn again (from the same sampler, so
+    deterministically) while it equals a complete, pruned or running trial's point; after
+    `max_draws` draws (a nearly exhausted space) the last one is kept.
+    """
+
+    def __init__(self, make: Callable[[int], BaseSampler], seed: int, max_draws: int = 100):
+        self._make, self._seed, self._max_draws = make, seed, max_draws
         self._inner = make(seed)
+        self._point, self._space = {}, {}
 
     def before_trial(self, study, trial):
         self._inner = self._make(self._seed + trial.number)
         self._inner.before_trial(study, trial)
+        # A re-queued or grid trial brings its values (fixed params), which Optuna uses before any sampler.
+        fixed = trial.params or trial.system_attrs.get("fixed_params")
+        self._point = {} if fixed else self._draw_new_point(study, trial)
+
+    def _draw_new_point(self, study, trial) -> dict:
+        taken, space = [], self._space
+        space.clear()
+        for other in study.get_trials(deepcopy=False, states=(*_TAKEN, TrialState.FAIL)):
+            if other.number != trial.number and other.state in _TAKEN:
+                taken.append(other.params)
+            space.update(other.distributions)
+        if not taken:
+            return {}
+        point: dict = {}
+        relative_space = self._inner.infer_relative_search_space(study, trial)  # TPE's multivariate part
+        for _ in range(self._max_draws):
+            point = self._inner.sample_relative(study, trial, relative_space) if relative_space else {}
+            point.update({name: self._inner.sample_independent(study, trial, name, distribution)
+                          for name, distribution in space.items() if name not in point})
+            if not any(all(point.get(k, _MISSING) == v for k, v in params.items()) for params in taken):
+                break
+        return point
 
     def infer_relative_search_space(self, study, trial):
         return self._inner.infer_relative_search_space(study, trial)
 
     def sample_relative(self, study, trial, search_space):
+        if self._point:
+            return {name: self._point[name] for name, distribution in search_space.items()
+                    if self._space.get(name) == distribution and name in self._point}
         return self._inner.sample_relative(study, trial, search_space)
 
     def sample_independent(self, study, trial, param_name, param_distribution):
+        if param_name in self._point and self._space[param_name] == param_distribution:
+            return self._point[param_name]
         return self._inner.sample_independent(study, trial, param_name, param_distribution)
 
     def after_trial(self, study, trial, state, values):
         self._inner.after_trial(study, trial, state, values)
+
+
+_TAKEN = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+_MISSING = object()
 
 
 def make_sampler(kind: str, seed: int, n_trials: int) -> BaseSampler:
@@ -303,7 +341,8 @@ class TrialInterrupted(KeyboardInterrupt):
 
 def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], *, max_retries: int = 2,
                waits_for_others: bool = True, poll_seconds: float = 1.0,
-               on_trial_end: Callable[[FrozenTrial], None] | None = None, log=print) -> int:
+               on_trial_end: Callable[[FrozenTrial], None] | None = None,
+               on_wait: Callable[[], None] | None = None, log=print) -> int:
     """Run queued trials until none is left; returns how many this worker finished.
 
     With heartbeats (`waits_for_others`), a worker that finds the queue empty while trials are still
@@ -316,22 +355,24 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
         interrupt.check()
         fail_stale_trials(study)
         # `ask()` would create a new trial when the queue is empty; popping only takes queued ones.
-        trial_id = study._pop_waiting_trial_id()
+        trial_id = optuna_compat.pop_waiting_trial_id(study)
         if trial_id is None:
             running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
             if waits_for_others and running:
                 numbers = [t.number for t in running]
                 if numbers != announced:
                     announced = numbers
-                    grace = 3 * (study._storage.get_heartbeat_interval() or 0)
+                    grace = 3 * (optuna_compat.heartbeat_interval(study) or 0)
                     log(f"Waiting for trial(s) {', '.join(map(str, numbers))} running in another worker "
                         f"(a killed worker's trial is queued again after {grace} s without a heartbeat)")
+                if on_wait is not None:
+                    on_wait()
                 interrupt.sleep(poll_seconds)
                 continue
             return finished
         frozen = _run_trial(study, trial_id, objective, retry)
         if frozen is None:
-            grace = 3 * (study._storage.get_heartbeat_interval() or 0)
+            grace = 3 * (optuna_compat.heartbeat_interval(study) or 0)
             log(f"Trial {optuna.Trial(study, trial_id).number}: another worker saw no heartbeat from this one for "
                 f"{grace} s and queued the trial again; this run's result is dropped")
             continue
@@ -344,7 +385,7 @@ def _run_trial(study, trial_id, objective, retry) -> FrozenTrial | None:
     """Runs and tells one claimed trial; None when another worker has meanwhile failed it as stale
     (this worker's heartbeats did not reach the storage in time) and queued it again."""
     trial = optuna.Trial(study, trial_id)
-    with get_heartbeat_thread(trial_id, study._storage):
+    with optuna_compat.heartbeat(study, trial_id):
         try:
             value = objective(trial)
         except TrialPruned:
