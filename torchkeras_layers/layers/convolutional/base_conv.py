@@ -16,7 +16,7 @@ from ...ops.convolution import conv
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ...ops.padding import output_length, window_paddings
 from ..arguments import standardize_data_format, standardize_padding, standardize_tuple
-from ..base import InputSpec, Layer
+from ..base import FLOATING, InputSpec, Layer
 from ..lora import LoRAMixin
 
 
@@ -29,6 +29,8 @@ class BaseConv(LoRAMixin, Layer, registered=False):
     """
 
     rank: int  # set by subclasses
+    # Keras' convolutions take floating input only (TensorFlow refuses to cast the float kernel to an integer input)
+    input_dtypes = FLOATING
 
     def __init__(
         self,
@@ -98,6 +100,9 @@ class BaseConv(LoRAMixin, Layer, registered=False):
         in_channels = input_shape[self._channel_axis]
         if in_channels is None:
             raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the channel axis of the input must be known to build; got {input_shape}")
+        if in_channels == 0:  # TensorFlow's convolution refuses a kernel without elements
+            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the input must have at least one channel; "
+                             f"received input shape {input_shape}")
         if in_channels % self.groups:
             raise ValueError(
                 f"{self.__class__.__name__} ({self.name!r}): argument `groups` ({self.groups}) must evenly divide "

@@ -13,20 +13,24 @@ follows TensorFlow (the gradient of a forward convolution of that size, `transpo
 
 from __future__ import annotations
 
+import torch
+import torch.nn.functional as F
+
 from ... import regularizers
 from ...ops.convolution import conv_transpose
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ...ops.padding import effective_kernel_size, transpose_crop_start, transpose_output_length
-from ..arguments import standardize_data_format, standardize_padding, standardize_tuple
-from ..base import InputSpec, Layer
+from ..arguments import positive_int, standardize_data_format, standardize_padding, standardize_tuple
+from ..base import FLOATING, InputSpec, Layer
 from .base_conv import _channels_last_memory
-from .base_depthwise_conv import _positive_int
 
 
 class BaseConvTranspose(Layer, registered=False):
     """Abstract N-D transposed convolution: ``activation(conv_transpose(x, kernel) + bias)``."""
 
     rank: int  # set by subclasses
+    # Keras' convolutions take floating input only (TensorFlow refuses to cast the float kernel to an integer input)
+    input_dtypes = FLOATING
 
     def __init__(
         self,
@@ -50,7 +54,7 @@ class BaseConvTranspose(Layer, registered=False):
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         rank = self.rank
-        self.filters = _positive_int(self, "filters", filters)
+        self.filters = positive_int(self, "filters", filters)
         self.kernel_size = standardize_tuple(self, kernel_size, rank, "kernel_size")
         self.strides = standardize_tuple(self, strides, rank, "strides")
         self.dilation_rate = standardize_tuple(self, dilation_rate, rank, "dilation_rate")
@@ -93,6 +97,9 @@ class BaseConvTranspose(Layer, registered=False):
         if in_channels is None:
             raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the channel axis of the input must be "
                              f"known to build; got {input_shape}")
+        if in_channels == 0:  # torch's kernel refuses a weight without input channels
+            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the input must have at least one channel; "
+                             f"received input shape {input_shape}")
         self._check_same_output_padding()
         # torch layout (in, filters, *k) -> Keras layout (*k, filters, in)
         to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
@@ -138,15 +145,23 @@ class BaseConvTranspose(Layer, registered=False):
         )
 
     def forward(self, inputs):
-        out_sizes = self._output_sizes(self._spatial_shape(inputs.shape))
+        spatial = self._spatial_shape(inputs.shape)
+        out_sizes = self._output_sizes(spatial)
         starts = tuple(transpose_crop_start(o, k, s, self.padding, d)
                        for o, k, s, d in zip(out_sizes, self.kernel_size, self.strides, self.dilation_rate))
-        kernel = self.read_weight(self.kernel)
+        kernel, bias = self.read_weight(self.kernel), self.read_weight(self.bias)
         if self.rank == 1:  # run as 2-D over a unit height axis (see ops/layout.py)
             kernel = kernel.unsqueeze(2)
         x = to_channels_first(inputs, self.data_format)
-        y = conv_transpose(x, kernel, self.read_weight(self.bias), self._op_strides, _lift_starts(starts, self.rank),
-                           lift_1d(out_sizes), self._op_dilation)
+        starts, out_sizes = _lift_starts(starts, self.rank), lift_1d(out_sizes)
+        spans = lift_1d(tuple(effective_kernel_size(k, d) for k, d in zip(self.kernel_size, self.dilation_rate)))
+        if 0 in spatial:  # no input cell reaches the output, which is the bias; torch's kernel refuses it
+            y = _add_bias(x.new_zeros((x.shape[0], self.filters, *out_sizes)), bias)
+        elif any(s > span for s, span in zip(self._op_strides, spans)):
+            y = _add_bias(_spread_conv_transpose(x, kernel, self._op_strides, spans, starts, out_sizes,
+                                                 self._op_dilation), bias)
+        else:
+            y = conv_transpose(x, kernel, bias, self._op_strides, starts, out_sizes, self._op_dilation)
         outputs = from_channels_first(y, self.data_format, self.rank)
         return self.add_activity_loss(self.activation(outputs))
 
@@ -180,3 +195,29 @@ class BaseConvTranspose(Layer, registered=False):
 def _lift_starts(starts: tuple, rank: int) -> tuple:
     """Crop starts of a 1-D op lifted to 2-D: nothing is cropped on the unit axis."""
     return (0,) + starts if rank == 1 else starts
+
+
+def _add_bias(y: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    return y if bias is None else y + bias.view(-1, *(1,) * (y.dim() - 2))
+
+
+def _spread_conv_transpose(x, kernel, strides, spans, starts, out_sizes, dilation) -> torch.Tensor:
+    """The transposed convolution (without bias) when a stride exceeds the kernel span on some axis:
+    the windows of neighbouring inputs do not overlap there, so it is computed with stride = span (the
+    windows tiled) and the tiles spread apart with zeros. Torch's kernel is slower than linear in the
+    stride (17 s for a 5-row input at stride 10000 on one CPU thread); this is linear in the output."""
+    tiled = tuple(min(s, span) for s, span in zip(strides, spans))
+    spatial = x.shape[2:]
+    full_tiled = tuple((n - 1) * t + span for n, t, span in zip(spatial, tiled, spans))
+    y = conv_transpose(x, kernel, None, tiled, (0,) * len(tiled), full_tiled, dilation)
+    for axis, (n, s, span) in enumerate(zip(spatial, strides, spans), start=2):
+        if s > span:
+            y = y.unflatten(axis, (n, span))
+            y = F.pad(y, (0, 0) * (y.dim() - axis - 2) + (0, s - span))
+            y = y.flatten(axis, axis + 1).narrow(axis, 0, (n - 1) * s + span)
+    for axis, (start, out) in enumerate(zip(starts, out_sizes), start=2):
+        kept = min(out, y.shape[axis] - start)
+        y = y.narrow(axis, start, kept)
+        if kept < out:  # output_padding past the last window: zeros (then the bias)
+            y = F.pad(y, (0, 0) * (y.dim() - axis - 1) + (0, out - kept))
+    return y

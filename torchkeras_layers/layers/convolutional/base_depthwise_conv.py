@@ -15,8 +15,8 @@ from ... import regularizers
 from ...ops.convolution import conv
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ...ops.padding import output_length, window_paddings
-from ..arguments import standardize_data_format, standardize_padding, standardize_tuple
-from ..base import InputSpec, Layer
+from ..arguments import positive_int, standardize_data_format, standardize_padding, standardize_tuple
+from ..base import FLOATING, InputSpec, Layer
 
 
 class BaseDepthwiseConv(Layer, registered=False):
@@ -27,6 +27,8 @@ class BaseDepthwiseConv(Layer, registered=False):
     """
 
     rank: int  # set by subclasses
+    # Keras' convolutions take floating input only (TensorFlow refuses to cast the float kernel to an integer input)
+    input_dtypes = FLOATING
 
     def __init__(
         self,
@@ -48,7 +50,7 @@ class BaseDepthwiseConv(Layer, registered=False):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.depth_multiplier = _positive_int(self, "depth_multiplier", depth_multiplier)
+        self.depth_multiplier = positive_int(self, "depth_multiplier", depth_multiplier)
         self._set_window_args(kernel_size, strides, padding, data_format, dilation_rate)
         self.use_bias = bool(use_bias)
         self._set_identifiers(
@@ -116,11 +118,6 @@ class BaseDepthwiseConv(Layer, registered=False):
     def _paddings(self, spatial: tuple) -> tuple:
         return window_paddings(self.padding, spatial, self.kernel_size, self.strides, self.dilation_rate)
 
-    def _check_input_dtype(self, inputs) -> None:
-        if not inputs.is_floating_point():  # Keras' depthwise convolution is defined for floating input only
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; "
-                            f"received {inputs.dtype}")
-
     def _check_output_size(self, input_shape) -> None:
         spatial = self._spatial_shape(input_shape)
         if any(n is None for n in spatial):
@@ -146,7 +143,6 @@ class BaseDepthwiseConv(Layer, registered=False):
         return conv(x, weight, bias, self._op_strides, pads, self._op_dilation, in_channels)
 
     def forward(self, inputs):
-        self._check_input_dtype(inputs)
         self._check_output_size(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
         y = self._depthwise(x, self.read_weight(self.kernel), self.read_weight(self.bias),
@@ -188,11 +184,3 @@ class BaseDepthwiseConv(Layer, registered=False):
             **self._identifier_config("depthwise_constraint", "bias_constraint"),
         }
 
-
-def _positive_int(layer: Layer, arg: str, value) -> int:
-    """Keras rejects `<= 0` at construction and anything but an int when it builds; both rejected here."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise layer._arg_error(arg, "must be a strictly positive integer", value, exc=TypeError)
-    if value <= 0:
-        raise layer._arg_error(arg, "must be a strictly positive integer", value)
-    return value

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from ...ops.convolution import conv
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
+from ..arguments import positive_int
 from .base_conv import _channels_last_memory
-from .base_depthwise_conv import BaseDepthwiseConv, _positive_int
+from .base_depthwise_conv import BaseDepthwiseConv
 
 
 class BaseSeparableConv(BaseDepthwiseConv, registered=False):
@@ -49,7 +50,7 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
             activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
-        self.filters = _positive_int(self, "filters", filters)
+        self.filters = positive_int(self, "filters", filters)
         self._set_identifiers(pointwise_initializer=pointwise_initializer,
                               pointwise_regularizer=pointwise_regularizer,
                               pointwise_constraint=pointwise_constraint)
@@ -69,7 +70,6 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
         self._add_bias(self.filters)
 
     def forward(self, inputs):
-        self._check_input_dtype(inputs)
         self._check_output_size(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
         y = self._depthwise(x, self.read_weight(self.depthwise_kernel), None, self._spatial_shape(inputs.shape))
