@@ -20,17 +20,13 @@ from ... import regularizers
 from ...ops.convolution import conv_transpose
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ...ops.padding import effective_kernel_size, transpose_crop_start, transpose_output_length
-from ..arguments import positive_int, standardize_data_format, standardize_padding, standardize_tuple
-from ..base import FLOATING, InputSpec, Layer
+from ..arguments import positive_int, standardize_tuple
 from .base_conv import _channels_last_memory
+from .base_window_conv import BaseWindowConv
 
 
-class BaseConvTranspose(Layer, registered=False):
+class BaseConvTranspose(BaseWindowConv, registered=False):
     """Abstract N-D transposed convolution: ``activation(conv_transpose(x, kernel) + bias)``."""
-
-    rank: int  # set by subclasses
-    # Keras' convolutions take floating input only (TensorFlow refuses to cast the float kernel to an integer input)
-    input_dtypes = FLOATING
 
     def __init__(
         self,
@@ -53,53 +49,24 @@ class BaseConvTranspose(Layer, registered=False):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        rank = self.rank
         self.filters = positive_int(self, "filters", filters)
-        self.kernel_size = standardize_tuple(self, kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(self, strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(self, dilation_rate, rank, "dilation_rate")
-        self.padding = standardize_padding(self, padding)
+        self._set_window_args(kernel_size, strides, padding, data_format, dilation_rate)
         self.output_padding = (None if output_padding is None else
-                               standardize_tuple(self, output_padding, rank, "output_padding", allow_zero=True))
-        self.data_format = standardize_data_format(self, data_format)
+                               standardize_tuple(self, output_padding, self.rank, "output_padding", allow_zero=True))
         if self.output_padding is not None and any(op >= s for op, s in zip(self.output_padding, self.strides)):
             raise self._arg_error("output_padding", f"must be strictly less than `strides` ({self.strides}) on "
                                   "every axis", self.output_padding)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise self._arg_error(
-                "strides", f"> 1 is not supported together with `dilation_rate` > 1 ({self.dilation_rate})",
-                self.strides,
-            )
+        self._reject_strided_dilation()
         self.use_bias = bool(use_bias)
         self._set_identifiers(
             activation=activation, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
             kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
             kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
         )
-        self.input_spec = InputSpec(ndim=rank + 2)
-        # Arguments of the torch op: 1-D convolutions run as 2-D ones over a unit height axis.
-        self._op_strides = lift_1d(self.strides)
-        self._op_dilation = lift_1d(self.dilation_rate)
 
     # ------------------------------------------------------------------ build
-    @property
-    def _channel_axis(self) -> int:
-        return -1 if self.data_format == "channels_last" else 1
-
     def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(
-                f"{self.__class__.__name__} ({self.name!r}): expected an input of rank {self.rank + 2} "
-                f"(batch, spatial..., channels), received shape {input_shape}"
-            )
-        in_channels = input_shape[self._channel_axis]
-        if in_channels is None:
-            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the channel axis of the input must be "
-                             f"known to build; got {input_shape}")
-        if in_channels == 0:  # torch's kernel refuses a weight without input channels
-            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the input must have at least one channel; "
-                             f"received input shape {input_shape}")
+        in_channels = self._build_input(input_shape)
         self._check_same_output_padding()
         # torch layout (in, filters, *k) -> Keras layout (*k, filters, in)
         to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
@@ -109,12 +76,7 @@ class BaseConvTranspose(Layer, registered=False):
             # Channels-last memory for the kernel too, else torch's CPU conv_transpose copies it
             # (aten::contiguous + copy_ in the profile) to match the channels-last input on every call.
             self.kernel.data = _channels_last_memory(self.kernel.data)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
-                            constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: in_channels})
+        self._add_bias(self.filters)
 
     def _check_same_output_padding(self) -> None:
         """TensorFlow computes a transposed convolution as the gradient of a forward one and requires
@@ -134,9 +96,6 @@ class BaseConvTranspose(Layer, registered=False):
                 )
 
     # ------------------------------------------------------------------ forward
-    def _spatial_shape(self, shape) -> tuple:
-        return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
-
     def _output_sizes(self, spatial: tuple) -> tuple:
         paddings = self.output_padding if self.output_padding is not None else (None,) * self.rank
         return tuple(
@@ -155,7 +114,7 @@ class BaseConvTranspose(Layer, registered=False):
         x = to_channels_first(inputs, self.data_format)
         starts, out_sizes = _lift_starts(starts, self.rank), lift_1d(out_sizes)
         spans = lift_1d(tuple(effective_kernel_size(k, d) for k, d in zip(self.kernel_size, self.dilation_rate)))
-        if 0 in spatial:  # no input cell reaches the output, which is the bias; torch's kernel refuses it
+        if x.numel() == 0:  # no input cell (or channel) reaches the output, which is the bias; torch refuses it
             y = _add_bias(x.new_zeros((x.shape[0], self.filters, *out_sizes)), bias)
         elif any(s > span for s, span in zip(self._op_strides, spans)):
             y = _add_bias(_spread_conv_transpose(x, kernel, self._op_strides, spans, starts, out_sizes,
@@ -167,10 +126,7 @@ class BaseConvTranspose(Layer, registered=False):
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        out = self._output_sizes(self._spatial_shape(input_shape))
-        if self.data_format == "channels_last":
-            return (input_shape[0], *out, self.filters)
-        return (input_shape[0], self.filters, *out)
+        return self._output_shape(input_shape, self.filters, self._output_sizes(self._spatial_shape(input_shape)))
 
     def get_config(self):
         return {

@@ -57,7 +57,8 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
         self._unit_window = lift_1d((1,) * self.rank)  # strides and dilation of the 1x1 pointwise step
 
     def build(self, input_shape):
-        in_channels = self._build_input(input_shape)
+        in_channels = self._build_input(input_shape, need_channels=True)  # Keras' separable conv refuses none
+        self._check_output_size(input_shape)
         self._add_depthwise_kernel("depthwise_kernel", in_channels)
         # torch layout (filters, in * multiplier, 1, ...) -> Keras layout (1, ..., in * multiplier, filters)
         to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
