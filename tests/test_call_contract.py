@@ -207,3 +207,25 @@ def test_compiled_fullgraph_list_and_several_arguments():
     eager = attention(q, v)
     compiled = torch.compile(attention, fullgraph=True, backend="eager")(q, v)
     assert compiled.dtype == torch.float16 and torch.equal(compiled, eager)
+
+
+def test_compiling_many_layer_classes_in_one_process_stays_under_the_recompile_limit():
+    """torch.compile caches per code object, at most `recompile_limit` (8) variants, guarding on the
+    module's class: the base pre-forward hook and inherited forwards (BasePooling's) must not be shared
+    code across classes. Compiled within one test, so the conftest's dynamo reset does not help."""
+    layers = [
+        (tkl.Dense(4), (2, 3)), (tkl.ReLU(), (2, 3)), (tkl.ELU(), (2, 3)), (tkl.LeakyReLU(), (2, 3)),
+        (tkl.Softmax(), (2, 3)), (tkl.Flatten(), (2, 3, 2)), (tkl.Conv1D(2, 2), (2, 5, 3)),
+        (tkl.Conv2D(2, 2), (2, 5, 5, 3)), (tkl.LayerNormalization(), (2, 3)), (tkl.Activation("tanh"), (2, 3)),
+        (tkl.Permute((2, 1)), (2, 3, 4)), (tkl.RepeatVector(2), (2, 3)), (tkl.MaxPooling1D(2), (2, 4, 3)),
+        (tkl.MaxPooling2D(2), (2, 4, 4, 3)), (tkl.MaxPooling3D(2), (2, 4, 4, 4, 3)),
+        (tkl.AveragePooling1D(2), (2, 4, 3)), (tkl.AveragePooling2D(2), (2, 4, 4, 3)),
+        (tkl.AveragePooling3D(2), (2, 4, 4, 4, 3)), (tkl.LPPooling1D(2, 2), (2, 4, 3)),
+        (tkl.LPPooling2D(2, 2), (2, 4, 4, 3)), (tkl.L2Pooling1D(2), (2, 4, 3)), (tkl.L2Pooling2D(2), (2, 4, 4, 3)),
+    ]
+    assert len({type(layer) for layer, _ in layers}) == len(layers) >= 12
+    for layer, shape in layers:
+        x = torch.randn(*shape)
+        eager = layer(x)  # builds eagerly (weights are not created inside a compiled region)
+        compiled = torch.compile(layer, fullgraph=True, backend="eager")(x)
+        assert torch.equal(compiled, eager), type(layer).__name__

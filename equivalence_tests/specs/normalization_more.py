@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..registry import BadInput, LayerSpec, Sample
+from ._helpers import with_mask
 
 
 def _uniform(low, high):
@@ -11,15 +12,6 @@ def _uniform(low, high):
 
 # Random (but valid) affine weights, so that copying weights in either direction is observable.
 RANDOM_AFFINE = {"gamma_initializer": _uniform(0.5, 1.5), "beta_initializer": _uniform(-0.5, 0.5)}
-
-
-def _with_mask(shape):
-    """Inputs and a Keras mask (input shape without the last axis): these layers pass the mask through."""
-
-    def make(rng):
-        return [rng.standard_normal(shape)], {"mask": rng.random(shape[:-1]) < 0.6}
-
-    return make
 
 
 def _shape(rng, min_rank, max_rank, low=1, high=5):
@@ -57,7 +49,7 @@ LAYER_NORMALIZATION = LayerSpec(
         Sample({"gamma_regularizer": "l2", "beta_regularizer": "l1", "gamma_constraint": "non_neg",
                 "beta_constraint": "max_norm"}, (4, 3), id="regularized-constrained"),
         Sample({**RANDOM_AFFINE, "axis": 1}, (2, 5, 3, 3), id="channels-first-axis"),
-        Sample({**RANDOM_AFFINE}, None, make_inputs=_with_mask((2, 3, 4)), id="mask-passes-through"),
+        Sample({**RANDOM_AFFINE}, None, make_inputs=with_mask((2, 3, 4)), id="mask-passes-through"),
     ],
     sampler=_layer_normalization_sample,
     bad_configs=[({"axis": "last"}, "axis-string"), ({"axis": 1.5}, "axis-float"),
@@ -102,7 +94,7 @@ GROUP_NORMALIZATION = LayerSpec(
         Sample({"groups": 2, "scale": False, **RANDOM_AFFINE}, (2, 3, 4), id="no-scale"),
         Sample({"groups": 2, "gamma_regularizer": "l2", "beta_constraint": "non_neg"}, (2, 3, 4),
                id="regularized-constrained"),
-        Sample({"groups": 2, **RANDOM_AFFINE}, None, make_inputs=_with_mask((2, 3, 4)), id="mask-passes-through"),
+        Sample({"groups": 2, **RANDOM_AFFINE}, None, make_inputs=with_mask((2, 3, 4)), id="mask-passes-through"),
     ],
     sampler=_group_normalization_sample,
     bad_configs=[({"groups": 0}, "groups-zero"), ({"groups": -2}, "groups-negative"),
@@ -133,7 +125,7 @@ UNIT_NORMALIZATION = LayerSpec(
         Sample({"axis": [1, 2]}, (2, 3, 4), id="two-axes"),
         Sample({"axis": (-1, -3)}, (2, 3, 2, 4), id="tuple-negative-axes"),
         Sample({"axis": 0}, (4, 3), id="batch-axis"),
-        Sample({}, None, make_inputs=_with_mask((2, 3, 4)), id="mask-passes-through"),
+        Sample({}, None, make_inputs=with_mask((2, 3, 4)), id="mask-passes-through"),
     ],
     sampler=_unit_normalization_sample,
     bad_configs=[({"axis": "last"}, "axis-string"), ({"axis": None}, "axis-none")],

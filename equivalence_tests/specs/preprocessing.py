@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import BadInput, LayerSpec, Sample, ndim_error
+from ._helpers import with_mask
 
 # tf.image.resize computes bilinear resizes in float32 whatever the image dtype (it returns float32; Keras
 # casts back), so against Keras a float64 bilinear resize is only float32-accurate: those samples run in float32.
@@ -16,15 +17,6 @@ F32 = ("float32",)
 def _integers(shape, low, high, dtype="int32", scale=1):
     def make(rng):
         return [(rng.integers(low, high, size=shape) * scale).astype(dtype)], {}
-
-    return make
-
-
-def _with_mask(shape):
-    """Inputs and a Keras mask (input shape without the last axis): these layers pass the mask through."""
-
-    def make(rng):
-        return [rng.standard_normal(shape)], {"mask": rng.random(shape[:-1]) < 0.6}
 
     return make
 
@@ -45,7 +37,7 @@ RESCALING = LayerSpec(
         Sample({"scale": 1 / 127.5, "offset": -1.0}, (2, 3, 5), id="scale-offset"),
         Sample({"scale": [0.5, 2.0, -1.0], "offset": 0.25}, (2, 4, 3), id="per-channel-scale"),
         Sample({"scale": 2.0, "offset": [0.1, -0.2, 0.3, 0.4]}, (3, 4), id="per-channel-offset"),
-        Sample({"scale": 0.5}, None, make_inputs=_with_mask((2, 3, 4)), id="mask-passes-through"),
+        Sample({"scale": 0.5}, None, make_inputs=with_mask((2, 3, 4)), id="mask-passes-through"),
         Sample({"scale": 1 / 255.0, "offset": -0.5}, None, make_inputs=_integers((2, 3, 3, 2), 0, 256),
                grad=False, dtypes=F32, id="integer-image"),
     ],
@@ -95,7 +87,7 @@ NORMALIZATION = LayerSpec(
         Sample({"mean": [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], "variance": [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]],
                 "axis": (1, 2)}, (2, 3, 2), id="given-2d-statistics"),
         Sample({"mean": 2.0, "variance": 9.0}, (2, 4), id="given-scalar-broadcast-to-axis"),
-        Sample({"mean": 2.0, "variance": 9.0}, None, make_inputs=_with_mask((2, 3, 4)), id="mask-passes-through"),
+        Sample({"mean": 2.0, "variance": 9.0}, None, make_inputs=with_mask((2, 3, 4)), id="mask-passes-through"),
         Sample({"mean": [10.0, 20.0], "variance": [4.0, 16.0]}, None, make_inputs=_integers((3, 2), 0, 30),
                grad=False, id="integer-inputs"),
     ],

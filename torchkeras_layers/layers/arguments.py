@@ -8,6 +8,19 @@ from .base import Layer
 DATA_FORMATS = ("channels_last", "channels_first")
 
 
+def is_positive_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def positive_int(layer: Layer, arg: str, value) -> int:
+    """Keras rejects `<= 0` at construction and anything but an int when it builds; both rejected here."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise layer._arg_error(arg, "must be a strictly positive integer", value, exc=TypeError)
+    if value <= 0:
+        raise layer._arg_error(arg, "must be a strictly positive integer", value)
+    return value
+
+
 def standardize_data_format(layer: Layer, value) -> str:
     """None -> "channels_last" (Keras' default `image_data_format`); else validated, lower-cased."""
     if value is None:

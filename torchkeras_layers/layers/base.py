@@ -20,6 +20,7 @@ import contextlib
 import functools
 import inspect
 import math
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -36,7 +37,11 @@ from .. import registry
 from .._serialization import snake_case
 from ..dtypes import DTypePolicy
 
-__all__ = ["Layer", "InputSpec", "Shape", "standardize_shape", "build_on"]
+__all__ = ["Layer", "InputSpec", "Shape", "standardize_shape", "build_on", "FLOATING", "NUMERIC"]
+
+# `Layer.input_dtypes` values.
+FLOATING = ("floating",)
+NUMERIC = ("floating", "integer")
 
 Shape = tuple  # a Keras shape: a tuple of ints or None, batch axis first
 
@@ -96,6 +101,10 @@ class Layer(nn.Module):
     """Base class of every torchkeras_layers layer (the analogue of ``keras.layers.Layer``)."""
 
     input_spec: InputSpec | list[InputSpec] | None = None
+    # The dtype kinds ("floating", "integer", "bool") of the inputs Keras' layer computes with (`FLOATING`,
+    # `NUMERIC`); None: any real dtype. Checked before the build, on the first call argument (each tensor
+    # of a list). Every layer takes floating input.
+    input_dtypes: tuple[str, ...] | None = None
     supports_masking: bool = False
     # Keras' `_convert_input_args`: whether call arguments are cast to the compute dtype (models opt out).
     _convert_input_args: bool = True
@@ -137,7 +146,7 @@ class Layer(nn.Module):
             raise self._arg_error("input_shape", "must be a tuple of dimensions (without the batch axis)", input_shape, TypeError)
         self._declared_input_shape = (None,) + tuple(input_shape) if input_shape is not None else None
         self._build_args: tuple | None = None
-        self.register_forward_pre_hook(Layer._pre_forward, with_kwargs=True)
+        self.register_forward_pre_hook(type(self)._class_pre_forward, with_kwargs=True)
 
     def __init_subclass__(cls, **kwargs):
         """Registers the class with the keywords of its class statement (`keras_module=`, `keras_name=`,
@@ -148,6 +157,12 @@ class Layer(nn.Module):
         registry.register(cls, **keywords)
         if "build" in cls.__dict__:
             cls.build = _recording_build(cls.__dict__["build"])
+        # torch.compile caches compiled code per code object, up to `recompile_limit` (8) variants, and guards
+        # on the module's class: a hook or a forward shared by many layer classes would hit that limit after
+        # 8 classes. Each class gets its own copy of the pre-forward hook and of an inherited forward.
+        cls._class_pre_forward = staticmethod(_own_code(Layer._pre_forward, cls))
+        if "forward" not in cls.__dict__ and cls.forward is not nn.Module.forward:
+            cls.forward = _own_code(cls.forward, cls)
 
     # ------------------------------------------------------------------ naming and errors
     def _auto_name(self) -> str:
@@ -425,15 +440,29 @@ class Layer(nn.Module):
         return _cast_floating((args, kwargs), target)
 
     def _check_input_type(self, inputs) -> None:
-        if isinstance(inputs, (list, tuple)):
-            if not all(isinstance(t, torch.Tensor) for t in inputs):
-                raise TypeError(f"{self.__class__.__name__}: inputs must be torch tensors, received {[type(t).__name__ for t in inputs]}")
-            if any(t.is_complex() for t in inputs):
-                raise TypeError(f"{self.__class__.__name__}: inputs must be real tensors, received {[t.dtype for t in inputs]}")
-        elif not isinstance(inputs, torch.Tensor):
+        """Inputs are torch tensors of a real dtype (Keras' dtype policies are real; torch's kernels fail on
+        complex with raw errors) and of a kind in `input_dtypes`. Runs on every call: the common case
+        (a floating tensor, which every layer takes) costs one dtype test."""
+        if isinstance(inputs, torch.Tensor):
+            if not inputs.is_floating_point():
+                self._check_input_dtype(inputs.dtype)
+        elif isinstance(inputs, (list, tuple)) and all(isinstance(t, torch.Tensor) for t in inputs):
+            for t in inputs:
+                if not t.is_floating_point():
+                    self._check_input_dtype(t.dtype)
+        elif isinstance(inputs, (list, tuple)):
+            raise TypeError(f"{self.__class__.__name__}: inputs must be torch tensors, received "
+                            f"{[type(t).__name__ for t in inputs]}")
+        else:
             raise TypeError(f"{self.__class__.__name__}: inputs must be a torch.Tensor, received {type(inputs).__name__}")
-        elif inputs.is_complex():  # Keras' dtype policies are real; torch's kernels fail on complex with raw errors
-            raise TypeError(f"{self.__class__.__name__}: inputs must be real tensors, received {inputs.dtype}")
+
+    def _check_input_dtype(self, dtype: torch.dtype) -> None:
+        kind = dtype_kind(dtype)
+        if kind == "complex":
+            raise self._arg_error("inputs", "must be real tensors", dtype, TypeError)
+        allowed = self.input_dtypes
+        if allowed is not None and kind not in allowed:
+            raise self._arg_error("inputs", f"must be {' or '.join(allowed)} tensors (as in Keras)", dtype, TypeError)
 
     def _check_input_spec(self, inputs) -> None:
         spec = self.input_spec
@@ -546,6 +575,9 @@ class Layer(nn.Module):
         return f"name={self.name!r}" + (", " + shown if shown else "")
 
 
+Layer._class_pre_forward = Layer.__dict__["_pre_forward"]  # subclasses get their own copy (`__init_subclass__`)
+
+
 # ---------------------------------------------------------------------- helpers
 @functools.lru_cache(maxsize=None)
 def _builds_at_init(cls: type) -> bool:
@@ -556,6 +588,15 @@ def _builds_at_init(cls: type) -> bool:
         if entry is not None:
             return entry.built_at_init and cls.build is klass.build
     return False
+
+
+def dtype_kind(dtype: torch.dtype) -> str:
+    """The Keras dtype kind of a torch dtype: "floating", "integer", "bool" or "complex"."""
+    if dtype.is_floating_point:
+        return "floating"
+    if dtype.is_complex:
+        return "complex"
+    return "bool" if dtype == torch.bool else "integer"
 
 
 def _identifier_module(arg: str):
@@ -581,6 +622,18 @@ def _recording_build(build):
         self.built = True
 
     return wrapper
+
+
+def _own_code(function, cls: type):
+    """`function` with a code object of its own (the same behaviour, closure and defaults), named after `cls`."""
+    function = getattr(function, "__func__", function)
+    code = function.__code__.replace(co_name=f"{function.__name__}_{cls.__name__}")
+    copy = types.FunctionType(code, function.__globals__, code.co_name, function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = f"{cls.__qualname__}.{function.__name__}"
+    copy.__doc__ = function.__doc__
+    copy.__dict__.update(function.__dict__)
+    return copy
 
 
 def _inverse_permutation(perm: Sequence[int]) -> tuple:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from ..base import Layer
+from ..base import FLOATING, Layer
 
 
 class ELU(Layer, built_at_init=True):
     """Keras `ELU(alpha=1.0)`."""
 
     supports_masking = True
+    input_dtypes = FLOATING  # Keras' elu is defined for floating input only
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -19,9 +20,6 @@ class ELU(Layer, built_at_init=True):
         self.alpha = alpha
 
     def forward(self, inputs):
-        if not inputs.is_floating_point():  # Keras' elu is defined for floating input only
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; "
-                            f"received {inputs.dtype}")
         return F.elu(inputs, self.alpha)
 
     def compute_output_shape(self, input_shape):

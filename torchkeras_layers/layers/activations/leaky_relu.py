@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import warnings
 
+import torch
 import torch.nn.functional as F
 
-from ..base import Layer
+from ..base import NUMERIC, Layer
 from .relu import _non_negative
 
 
@@ -14,6 +15,7 @@ class LeakyReLU(Layer, built_at_init=True):
     """Keras `LeakyReLU(negative_slope=0.3)`; the deprecated `alpha=` is still accepted, with a warning."""
 
     supports_masking = True
+    input_dtypes = NUMERIC  # Keras' leaky_relu has no bool variant
 
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
@@ -23,6 +25,8 @@ class LeakyReLU(Layer, built_at_init=True):
         self.negative_slope = _non_negative(self, "negative_slope", negative_slope)
 
     def forward(self, inputs):
+        if not inputs.is_floating_point():  # Keras' leaky_relu promotes integer input to float32
+            inputs = inputs.to(torch.float32)
         return F.leaky_relu(inputs, self.negative_slope)
 
     def compute_output_shape(self, input_shape):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from ..base import InputSpec, Layer
+from ..base import FLOATING, InputSpec, Layer
 
 
 class PReLU(Layer):
@@ -15,6 +15,7 @@ class PReLU(Layer):
     """
 
     supports_masking = True
+    input_dtypes = FLOATING  # Keras multiplies the input by the float alpha without promotion
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..base import Layer
+from ..base import NUMERIC, Layer
 
 
 def _non_negative(layer: Layer, arg: str, value, allow_none: bool = False):
@@ -22,6 +22,7 @@ class ReLU(Layer, built_at_init=True):
     Written as Keras' `activations.relu` composes it, so the gradients at the kinks agree too."""
 
     supports_masking = True
+    input_dtypes = NUMERIC  # Keras' relu has no bool variant
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -30,9 +31,6 @@ class ReLU(Layer, built_at_init=True):
         self.threshold = _non_negative(self, "threshold", threshold)
 
     def forward(self, inputs):
-        if inputs.dtype == torch.bool:  # Keras' relu has no bool variant; torch's kernels fail with raw errors
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be numeric; "
-                            f"received {inputs.dtype}")
         slope, max_value, threshold = self.negative_slope, self.max_value, self.threshold
         if slope != 0 and max_value is None and threshold == 0:
             return F.leaky_relu(inputs, slope)

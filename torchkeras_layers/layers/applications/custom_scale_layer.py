@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from ..base import Layer
+from ..base import FLOATING, Layer
 
 
 class CustomScaleLayer(Layer, keras_module="keras.src.applications.inception_resnet_v2"):
     """`keras.src.applications.inception_resnet_v2.CustomScaleLayer(scale)`: called on
     `[shortcut, residual]`, returns `shortcut + residual * scale`. Both tensors must have the same shape
     (Keras would broadcast; the block always passes equal shapes)."""
+
+    input_dtypes = FLOATING  # Keras' `shortcut + residual * scale` refuses integer tensors against the float scale
 
     def __init__(self, scale, **kwargs):
         super().__init__(**kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ... import initializers
+from ..arguments import positive_int
 from ..base import InputSpec, Layer
 
 
@@ -14,7 +15,8 @@ class LayerScale(Layer, keras_module="keras.src.applications.convnext"):
     def __init__(self, init_values, projection_dim, **kwargs):
         super().__init__(**kwargs)
         self.init_values = init_values
-        self.projection_dim = projection_dim
+        # Keras' add_weight rejects a non-integer dimension when it builds.
+        self.projection_dim = positive_int(self, "projection_dim", projection_dim)
 
     def build(self, input_shape):
         self.add_weight("gamma", (self.projection_dim,), initializers.Constant(self.init_values))

@@ -9,6 +9,7 @@ import torch
 
 from ... import constraints, initializers, regularizers
 from ...ops import attention as attention_ops
+from ..arguments import is_positive_int
 from ..base import Layer
 from .head_projection import HeadProjection
 
@@ -66,15 +67,15 @@ class MultiHeadAttention(Layer):
         # Keras hands the activity regularizer to the sub-layers only; the layer's own output is not
         # regularized, so the base class gets none.
         super().__init__(**kwargs)
-        if not _is_positive_int(num_heads):
+        if not is_positive_int(num_heads):
             raise self._arg_error("num_heads", "must be a positive integer", num_heads)
-        if not _is_positive_int(key_dim):
+        if not is_positive_int(key_dim):
             raise self._arg_error("key_dim", "must be a positive integer", key_dim)
-        if value_dim is not None and not _is_positive_int(value_dim):
+        if value_dim is not None and not is_positive_int(value_dim):
             raise self._arg_error("value_dim", "must be a positive integer or None", value_dim)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout <= 1.0:
             raise self._arg_error("dropout", "must be a float between 0 and 1", dropout)
-        if sliding_window is not None and not _is_positive_int(sliding_window):
+        if sliding_window is not None and not is_positive_int(sliding_window):
             raise self._arg_error("sliding_window", "must be None or a positive integer", sliding_window)
         if flash_attention not in (None, True, False):
             raise self._arg_error("flash_attention", "must be None, True or False", flash_attention)
@@ -122,7 +123,7 @@ class MultiHeadAttention(Layer):
             return None
         if isinstance(output_shape, int) and not isinstance(output_shape, bool):
             output_shape = (output_shape,)
-        if not isinstance(output_shape, (tuple, list)) or not all(_is_positive_int(d) for d in output_shape):
+        if not isinstance(output_shape, (tuple, list)) or not all(is_positive_int(d) for d in output_shape):
             raise self._arg_error(
                 "output_shape", "must be None, a positive int, or a tuple/list of positive ints", output_shape
             )
@@ -254,6 +255,9 @@ class MultiHeadAttention(Layer):
     ):
         if key is None:
             key = value
+        # Keras' projections promote integer/bool inputs to the kernels' dtype (einsum's type promotion).
+        query, value, key = (t.to(self.compute_dtype) if isinstance(t, torch.Tensor) and not t.is_floating_point()
+                             else t for t in (query, value, key))
         self._check_inputs(query, value, key)
         if return_attention_scores and self.flash_attention:
             raise ValueError(
@@ -482,10 +486,6 @@ class MultiHeadAttention(Layer):
 
 
 # ---------------------------------------------------------------------- helpers
-def _is_positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
 def _broadcastable(shape, target) -> bool:
     """Right-aligned, each axis 1 or equal (Keras' Softmax mask rule): the mask never grows the target."""
     return len(shape) <= len(target) and all([m in (1, t) for m, t in zip(reversed(tuple(shape)), reversed(tuple(target)))])

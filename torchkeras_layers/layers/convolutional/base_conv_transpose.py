@@ -13,20 +13,20 @@ follows TensorFlow (the gradient of a forward convolution of that size, `transpo
 
 from __future__ import annotations
 
+import torch
+import torch.nn.functional as F
+
 from ... import regularizers
 from ...ops.convolution import conv_transpose
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ...ops.padding import effective_kernel_size, transpose_crop_start, transpose_output_length
-from ..arguments import standardize_data_format, standardize_padding, standardize_tuple
-from ..base import InputSpec, Layer
+from ..arguments import positive_int, standardize_tuple
 from .base_conv import _channels_last_memory
-from .base_depthwise_conv import _positive_int
+from .base_window_conv import BaseWindowConv
 
 
-class BaseConvTranspose(Layer, registered=False):
+class BaseConvTranspose(BaseWindowConv, registered=False):
     """Abstract N-D transposed convolution: ``activation(conv_transpose(x, kernel) + bias)``."""
-
-    rank: int  # set by subclasses
 
     def __init__(
         self,
@@ -49,50 +49,24 @@ class BaseConvTranspose(Layer, registered=False):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        rank = self.rank
-        self.filters = _positive_int(self, "filters", filters)
-        self.kernel_size = standardize_tuple(self, kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(self, strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(self, dilation_rate, rank, "dilation_rate")
-        self.padding = standardize_padding(self, padding)
+        self.filters = positive_int(self, "filters", filters)
+        self._set_window_args(kernel_size, strides, padding, data_format, dilation_rate)
         self.output_padding = (None if output_padding is None else
-                               standardize_tuple(self, output_padding, rank, "output_padding", allow_zero=True))
-        self.data_format = standardize_data_format(self, data_format)
+                               standardize_tuple(self, output_padding, self.rank, "output_padding", allow_zero=True))
         if self.output_padding is not None and any(op >= s for op, s in zip(self.output_padding, self.strides)):
             raise self._arg_error("output_padding", f"must be strictly less than `strides` ({self.strides}) on "
                                   "every axis", self.output_padding)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise self._arg_error(
-                "strides", f"> 1 is not supported together with `dilation_rate` > 1 ({self.dilation_rate})",
-                self.strides,
-            )
+        self._reject_strided_dilation()
         self.use_bias = bool(use_bias)
         self._set_identifiers(
             activation=activation, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
             kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
             kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
         )
-        self.input_spec = InputSpec(ndim=rank + 2)
-        # Arguments of the torch op: 1-D convolutions run as 2-D ones over a unit height axis.
-        self._op_strides = lift_1d(self.strides)
-        self._op_dilation = lift_1d(self.dilation_rate)
 
     # ------------------------------------------------------------------ build
-    @property
-    def _channel_axis(self) -> int:
-        return -1 if self.data_format == "channels_last" else 1
-
     def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(
-                f"{self.__class__.__name__} ({self.name!r}): expected an input of rank {self.rank + 2} "
-                f"(batch, spatial..., channels), received shape {input_shape}"
-            )
-        in_channels = input_shape[self._channel_axis]
-        if in_channels is None:
-            raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the channel axis of the input must be "
-                             f"known to build; got {input_shape}")
+        in_channels = self._build_input(input_shape)
         self._check_same_output_padding()
         # torch layout (in, filters, *k) -> Keras layout (*k, filters, in)
         to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
@@ -102,12 +76,7 @@ class BaseConvTranspose(Layer, registered=False):
             # Channels-last memory for the kernel too, else torch's CPU conv_transpose copies it
             # (aten::contiguous + copy_ in the profile) to match the channels-last input on every call.
             self.kernel.data = _channels_last_memory(self.kernel.data)
-        if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer,
-                            constraint=self.bias_constraint)
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: in_channels})
+        self._add_bias(self.filters)
 
     def _check_same_output_padding(self) -> None:
         """TensorFlow computes a transposed convolution as the gradient of a forward one and requires
@@ -127,9 +96,6 @@ class BaseConvTranspose(Layer, registered=False):
                 )
 
     # ------------------------------------------------------------------ forward
-    def _spatial_shape(self, shape) -> tuple:
-        return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
-
     def _output_sizes(self, spatial: tuple) -> tuple:
         paddings = self.output_padding if self.output_padding is not None else (None,) * self.rank
         return tuple(
@@ -138,24 +104,29 @@ class BaseConvTranspose(Layer, registered=False):
         )
 
     def forward(self, inputs):
-        out_sizes = self._output_sizes(self._spatial_shape(inputs.shape))
+        spatial = self._spatial_shape(inputs.shape)
+        out_sizes = self._output_sizes(spatial)
         starts = tuple(transpose_crop_start(o, k, s, self.padding, d)
                        for o, k, s, d in zip(out_sizes, self.kernel_size, self.strides, self.dilation_rate))
-        kernel = self.read_weight(self.kernel)
+        kernel, bias = self.read_weight(self.kernel), self.read_weight(self.bias)
         if self.rank == 1:  # run as 2-D over a unit height axis (see ops/layout.py)
             kernel = kernel.unsqueeze(2)
         x = to_channels_first(inputs, self.data_format)
-        y = conv_transpose(x, kernel, self.read_weight(self.bias), self._op_strides, _lift_starts(starts, self.rank),
-                           lift_1d(out_sizes), self._op_dilation)
+        starts, out_sizes = _lift_starts(starts, self.rank), lift_1d(out_sizes)
+        spans = lift_1d(tuple(effective_kernel_size(k, d) for k, d in zip(self.kernel_size, self.dilation_rate)))
+        if x.numel() == 0:  # no input cell (or channel) reaches the output, which is the bias; torch refuses it
+            y = _add_bias(x.new_zeros((x.shape[0], self.filters, *out_sizes)), bias)
+        elif any(s > span for s, span in zip(self._op_strides, spans)):
+            y = _add_bias(_spread_conv_transpose(x, kernel, self._op_strides, spans, starts, out_sizes,
+                                                 self._op_dilation), bias)
+        else:
+            y = conv_transpose(x, kernel, bias, self._op_strides, starts, out_sizes, self._op_dilation)
         outputs = from_channels_first(y, self.data_format, self.rank)
         return self.add_activity_loss(self.activation(outputs))
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
-        out = self._output_sizes(self._spatial_shape(input_shape))
-        if self.data_format == "channels_last":
-            return (input_shape[0], *out, self.filters)
-        return (input_shape[0], self.filters, *out)
+        return self._output_shape(input_shape, self.filters, self._output_sizes(self._spatial_shape(input_shape)))
 
     def get_config(self):
         return {
@@ -180,3 +151,29 @@ class BaseConvTranspose(Layer, registered=False):
 def _lift_starts(starts: tuple, rank: int) -> tuple:
     """Crop starts of a 1-D op lifted to 2-D: nothing is cropped on the unit axis."""
     return (0,) + starts if rank == 1 else starts
+
+
+def _add_bias(y: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    return y if bias is None else y + bias.view(-1, *(1,) * (y.dim() - 2))
+
+
+def _spread_conv_transpose(x, kernel, strides, spans, starts, out_sizes, dilation) -> torch.Tensor:
+    """The transposed convolution (without bias) when a stride exceeds the kernel span on some axis:
+    the windows of neighbouring inputs do not overlap there, so it is computed with stride = span (the
+    windows tiled) and the tiles spread apart with zeros. Torch's kernel is slower than linear in the
+    stride (17 s for a 5-row input at stride 10000 on one CPU thread); this is linear in the output."""
+    tiled = tuple(min(s, span) for s, span in zip(strides, spans))
+    spatial = x.shape[2:]
+    full_tiled = tuple((n - 1) * t + span for n, t, span in zip(spatial, tiled, spans))
+    y = conv_transpose(x, kernel, None, tiled, (0,) * len(tiled), full_tiled, dilation)
+    for axis, (n, s, span) in enumerate(zip(spatial, strides, spans), start=2):
+        if s > span:
+            y = y.unflatten(axis, (n, span))
+            y = F.pad(y, (0, 0) * (y.dim() - axis - 2) + (0, s - span))
+            y = y.flatten(axis, axis + 1).narrow(axis, 0, (n - 1) * s + span)
+    for axis, (start, out) in enumerate(zip(starts, out_sizes), start=2):
+        kept = min(out, y.shape[axis] - start)
+        y = y.narrow(axis, start, kept)
+        if kept < out:  # output_padding past the last window: zeros (then the bias)
+            y = F.pad(y, (0, 0) * (y.dim() - axis - 1) + (0, out - kept))
+    return y

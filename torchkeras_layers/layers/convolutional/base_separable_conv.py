@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from ...ops.convolution import conv
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
+from ..arguments import positive_int
 from .base_conv import _channels_last_memory
-from .base_depthwise_conv import BaseDepthwiseConv, _positive_int
+from .base_depthwise_conv import BaseDepthwiseConv
 
 
 class BaseSeparableConv(BaseDepthwiseConv, registered=False):
@@ -49,14 +50,15 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
             activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
             bias_constraint=bias_constraint, **kwargs,
         )
-        self.filters = _positive_int(self, "filters", filters)
+        self.filters = positive_int(self, "filters", filters)
         self._set_identifiers(pointwise_initializer=pointwise_initializer,
                               pointwise_regularizer=pointwise_regularizer,
                               pointwise_constraint=pointwise_constraint)
         self._unit_window = lift_1d((1,) * self.rank)  # strides and dilation of the 1x1 pointwise step
 
     def build(self, input_shape):
-        in_channels = self._build_input(input_shape)
+        in_channels = self._build_input(input_shape, need_channels=True)  # Keras' separable conv refuses none
+        self._check_output_size(input_shape)
         self._add_depthwise_kernel("depthwise_kernel", in_channels)
         # torch layout (filters, in * multiplier, 1, ...) -> Keras layout (1, ..., in * multiplier, filters)
         to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
@@ -69,7 +71,6 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
         self._add_bias(self.filters)
 
     def forward(self, inputs):
-        self._check_input_dtype(inputs)
         self._check_output_size(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
         y = self._depthwise(x, self.read_weight(self.depthwise_kernel), None, self._spatial_shape(inputs.shape))

@@ -48,8 +48,8 @@ class Merge(Layer, registered=False):
         rank = max(t.dim() for t in tensors)
         if any(t.dim() != rank for t in tensors):
             # Keras loses the masks of reshaped inputs (expand_dims drops `_keras_mask`); so do we.
+            masks = [m if t.dim() == rank else None for t, m in zip(tensors, masks)]
             tensors = [t.reshape(t.shape[:1] + (1,) * (rank - t.dim()) + t.shape[1:]) for t in tensors]
-            masks = [None] * len(tensors)
         return self._merge(tensors, masks)
 
     def _check_call(self, inputs, mask):
@@ -69,6 +69,11 @@ class Merge(Layer, registered=False):
         if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
             raise ValueError(f"{type(self).__name__}: argument `mask` must be a list with one mask (or None) "
                              f"per input; received {mask!r}")
+        for x, m in zip(inputs, mask):
+            if m is not None and not _mask_fits(m, x):
+                raise ValueError(f"{type(self).__name__}: argument `mask`: each mask must broadcast over its input "
+                                 f"(the input's shape without the last axis, or the full shape); received a mask of "
+                                 f"shape {tuple(m.shape)} for an input of shape {tuple(x.shape)}")
         return list(mask)
 
     def _merge(self, tensors: list[torch.Tensor], masks: list) -> torch.Tensor:
@@ -104,6 +109,12 @@ def _broadcast_shapes(cls: str, a: tuple, b: tuple) -> tuple:
         else:
             raise ValueError(f"{cls}: inputs have incompatible shapes; received shapes {a} and {b} (batch axis excluded)")
     return tuple(out)
+
+
+def _mask_fits(mask: torch.Tensor, x: torch.Tensor) -> bool:
+    """Keras' use of a mask: expand_dims(mask, -1) (when it lacks the last axis) broadcast to the input."""
+    shape = tuple(mask.shape) + ((1,) if mask.dim() < x.dim() else ())
+    return len(shape) <= x.dim() and all(m in (1, n) for m, n in zip(reversed(shape), reversed(tuple(x.shape))))
 
 
 def expand_mask(mask: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor | None:

@@ -216,7 +216,9 @@ class BatchNormalization(Layer):
             x = inputs.to(torch.float32 if inputs.is_floating_point() else self.compute_dtype)
         else:
             x = inputs
-        if self.resolve_training(training) and self.trainable:
+        if x.shape[self._channel_axis] == 0:  # no channels: no statistics; Keras returns the empty input
+            outputs = x
+        elif self.resolve_training(training) and self.trainable:
             outputs = self._training_forward(x, mask)
         else:
             outputs = self._inference_forward(x)

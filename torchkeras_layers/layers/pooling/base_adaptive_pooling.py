@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ..arguments import DATA_FORMATS
-from ..base import InputSpec, Layer
+from ..base import FLOATING, InputSpec, Layer
 
 
 class BaseAdaptivePooling(Layer, registered=False):
@@ -12,6 +12,7 @@ class BaseAdaptivePooling(Layer, registered=False):
     (Keras' and torch's bins, identical; O > L is allowed and repeats cells)."""
 
     rank: int
+    input_dtypes = FLOATING  # torch's pooling kernels have no integer/bool variants
 
     def __init__(self, output_size, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -38,8 +39,6 @@ class BaseAdaptivePooling(Layer, registered=False):
         raise NotImplementedError
 
     def forward(self, inputs):
-        if not inputs.is_floating_point():  # torch's pooling kernels have no integer/bool variants
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; received {inputs.dtype}")
         spatial = inputs.shape[1:-1] if self.data_format == "channels_last" else inputs.shape[2:]
         if 0 in spatial:
             raise ValueError(f"{self.__class__.__name__} ({self.name!r}): the pooled axes must not be empty; "

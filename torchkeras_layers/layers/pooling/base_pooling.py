@@ -11,7 +11,7 @@ import torch
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ...ops.padding import output_length, window_paddings
 from ..arguments import standardize_data_format, standardize_tuple
-from ..base import InputSpec, Layer
+from ..base import FLOATING, InputSpec, Layer
 
 
 class BasePooling(Layer, registered=False):
@@ -19,6 +19,7 @@ class BasePooling(Layer, registered=False):
     `data_format`, validated at construction; the input rank and size at every forward."""
 
     rank: int  # number of spatial axes, set by subclasses
+    input_dtypes = FLOATING  # torch's pooling kernels have no integer/bool variants
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -52,9 +53,6 @@ class BasePooling(Layer, registered=False):
         raise NotImplementedError
 
     def forward(self, inputs):
-        if not inputs.is_floating_point():  # torch's pooling kernels have no integer/bool variants
-            raise TypeError(f"{self.__class__.__name__} ({self.name!r}): inputs must be floating-point; "
-                            f"received {inputs.dtype}")
         self._check_output_size(inputs.shape)
         if inputs.numel() == 0:  # no channels (or no batch): empty like Keras' output; torch's kernels refuse it
             return inputs.new_empty(self.compute_output_shape(tuple(inputs.shape)))
