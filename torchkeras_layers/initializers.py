@@ -58,7 +58,13 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape, dtype=torch.float32, device=None):
-        return torch.full(shape, self.value, dtype=dtype, device=device)
+        # Keras: cast(value) * ones(shape), so a sequence value broadcasts along the weight's shape.
+        value = torch.as_tensor(self.value, dtype=dtype, device=device)
+        try:
+            return torch.broadcast_to(value, tuple(shape)).clone()
+        except RuntimeError:
+            raise ValueError(f"Constant initializer: a value of shape {tuple(value.shape)} does not broadcast to "
+                             f"the weight's shape {tuple(shape)}") from None
 
     def get_config(self):
         return {"value": self.value}

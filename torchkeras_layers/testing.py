@@ -205,7 +205,11 @@ def assert_equivalent(keras_model, torch_module, inputs, *, training: bool = Fal
 def _compare_gradients(report, keras_model, torch_module, tape, keras_loss, tf_watch, torch_inputs, ours_flat,
                        cotangents, rtol, atol):
     keras_weights = [w for w in keras_model.trainable_weights]
-    keras_grads = tape.gradient(keras_loss, tf_watch + keras_weights)
+    import tensorflow as tf
+
+    # A gather's (Embedding's) gradient comes back as IndexedSlices: made dense to compare.
+    keras_grads = [g if g is None else tf.convert_to_tensor(g)
+                   for g in tape.gradient(keras_loss, tf_watch + keras_weights)]
     n = len(tf_watch)
     float_outs = [(o, c) for o, c in zip(ours_flat, cotangents) if o.is_floating_point()]
     loss = sum((o * torch.as_tensor(c, dtype=o.dtype)).sum() for o, c in float_outs)

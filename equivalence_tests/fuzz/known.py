@@ -11,24 +11,22 @@ KNOWN_DEFECTS: dict[Draw, str] = {
         "the output is (2, 5000000, 5, 3), 600 MB: ours computes it in time linear in the output (stride > kernel "
         "span spreads tiled windows apart; torch's kernel alone took 17 s at stride 10000), but allocating and "
         "filling it twice on the shared CPU exceeds the 60 s limit; Keras times out too",
-    Draw("DepthwiseConv2D", 11, input="empty-batch"):
-        "strides with dilation: ours gives (0, 4, 4, 2), Keras (0, 5, 5, 2) for an empty batch (not yet analysed)",
-    Draw("ELU", 3, arg="alpha", value=float("inf")):
-        "alpha=inf: Keras computes inf * (exp(0) - 1) = nan at x = 0, torch's elu kernel gives 0",
-    Draw("LayerScale", 2, arg="init_values", value=(1.5,)):
-        "a tuple init_values reaches torch.full (raw TypeError not naming the layer)",
-    Draw("ReLU", 3, input="int32"):
-        "integer input with negative_slope != 0 reaches torch's leaky_relu kernel (raw NotImplementedError); "
-        "Keras' result dtype for this case not yet checked",
 }
 
-# Draws where Keras rejects and we accept, and ours is right (a Keras bug, or a TensorFlow op limit that is
+# Draws where Keras and ours differ and ours is right (a Keras bug, or a TensorFlow op limit that is
 # not Keras' contract): judged as deviations.
 AUGMENTATION_BUILT_IN_TRAINING = (
     "the fuzzer builds Keras' layer with a plain call, which runs an augmentation layer's training path (its call's "
     "default is training=True), where TF's ImageProjectiveTransformV3 rejects images without rows; in inference, "
     "the mode compared, Keras passes them through as ours does (ours rejects them in training too)")
 KERAS_WRONG: dict[Draw, str] = {
+    Draw("DepthwiseConv2D", 11, input="empty-batch"):
+        "kernel_size=2, 'valid', on (0, 5, 5, 2): TensorFlow's depthwise kernel returns (0, 5, 5, 2) for an empty "
+        "batch, against Keras' own compute_output_shape (0, 4, 4, 2) and its output for a non-empty batch; ours "
+        "gives (0, 4, 4, 2)",
+    Draw("ELU", 3, arg="alpha", value=float("inf")):
+        "alpha=inf: Keras computes inf * (exp(0) - 1) = NaN at x = 0 from finite input; ours gives ELU's value 0 "
+        "there (x <= 0 branch at exp(0) - 1 = 0), and equal values elsewhere",
     Draw("RandomRotation", 0, input="zero-middle-axis"): AUGMENTATION_BUILT_IN_TRAINING,
     Draw("RandomZoom", 3, input="zero-middle-axis"): AUGMENTATION_BUILT_IN_TRAINING,
     Draw("GlobalMaxPooling2D", 0, input="empty-batch"):

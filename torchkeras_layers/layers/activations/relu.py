@@ -32,6 +32,11 @@ class ReLU(Layer, built_at_init=True):
 
     def forward(self, inputs):
         slope, max_value, threshold = self.negative_slope, self.max_value, self.threshold
+        if slope != 0 and not inputs.is_floating_point():
+            if max_value is not None or threshold != 0:  # Keras cannot cast the slope to the integer dtype
+                raise self._arg_error("inputs", "must be floating when negative_slope is combined with max_value "
+                                      "or threshold", inputs.dtype, TypeError)
+            inputs = inputs.to(torch.float32)  # Keras' leaky_relu promotes integers to float32
         if slope != 0 and max_value is None and threshold == 0:
             return F.leaky_relu(inputs, slope)
         if threshold != 0:
