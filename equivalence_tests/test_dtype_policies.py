@@ -90,6 +90,8 @@ def test_every_layer_under_mixed_policy_matches_keras(keras, spec, sample, polic
     with torch.no_grad():
         ours = flat_tensors(module(*to_torch(args), **to_torch(kwargs)))
     theirs_kwargs = to_tf(kwargs)
+    if layer._call_has_training_arg:  # augmentation layers' call defaults to training=True in Keras
+        theirs_kwargs["training"] = False
     theirs_args = to_tf(args)
     _attach_implicit_masks(layer, theirs_args, theirs_kwargs)
     theirs = flat_tensors(layer(*theirs_args, **theirs_kwargs))

@@ -236,15 +236,17 @@ def test_weights_h5_file(tmp_path):
 
 
 def test_unsupported_layers_are_all_listed():
-    inner = keras.Sequential([keras.Input((4, 3)), L.LSTM(2, name="inner_lstm")], name="inner")
-    x = keras.Input((4, 3), name="x")
-    y = L.GRU(3, name="my_gru")(x)
+    inner = keras.Sequential([keras.Input((4, 5, 3)), L.RandomBrightness(0.2, name="inner_brightness")],
+                             name="inner")
+    x = keras.Input((4, 5, 3), name="x")
+    y = L.ConvLSTM1D(3, 2, name="my_convlstm")(x)
     z = L.Dense(2, name="ok_dense")(y)
     model = keras.Model(x, [z, inner(x)], name="mixed")
     with pytest.raises(NotImplementedError) as info:
         tkl.from_keras(model)
     message = str(info.value)
-    assert "'my_gru' (GRU)" in message and "'inner_lstm' (LSTM)" in message and "2 layer(s)" in message
+    assert "'my_convlstm' (ConvLSTM1D)" in message and "'inner_brightness' (RandomBrightness)" in message
+    assert "2 layer(s)" in message
     assert "ok_dense" not in message
 
 

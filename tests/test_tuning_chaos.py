@@ -23,7 +23,7 @@ from tuning_fixtures import start_cli
 TRIALS = 64
 MAX_KILLS = 6
 KILL_WINDOW_S = (1.0, 4.0)  # seconds between kills, drawn uniformly (seeded)
-COMPLETE_LINE = re.compile(r"^trial (\d+) complete", re.MULTILINE)
+COMPLETE_LINE = re.compile(r"^trial (\d+) complete:", re.MULTILINE)
 
 
 def _run_with_kills(storage: str, workers: int, tmp_path, seed: int):

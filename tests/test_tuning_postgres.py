@@ -64,5 +64,5 @@ def test_parallel_workers_run_exactly_the_requested_trials(tmp_path, postgres_ur
     assert [t.number for t in study.trials] == list(range(trials))
     assert study.user_attrs["n_trials"] == trials
     # Each trial was run by exactly one worker.
-    ran = [int(n) for out in outputs for n in re.findall(r"^trial (\d+) complete", out, re.MULTILINE)]
+    ran = [int(n) for out in outputs for n in re.findall(r"^trial (\d+) complete:", out, re.MULTILINE)]
     assert sorted(ran) == list(range(trials))

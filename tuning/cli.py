@@ -239,13 +239,18 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
     # The bar and the trial lines follow the whole study, so the trials other workers finish count too.
     shown = {t.number for t in study.get_trials(deepcopy=False, states=study_mod.FINISHED)}
 
-    def show_finished_trials(*_) -> None:
+    ran_here: set[int] = set()
+
+    def show_finished_trials(finished_here=None) -> None:
+        if finished_here is not None:
+            ran_here.add(finished_here.number)
         for frozen in study.get_trials(deepcopy=False, states=study_mod.FINISHED):
             if frozen.number not in shown:
                 shown.add(frozen.number)
                 bar.update(1)
                 value = "no value" if frozen.value is None else f"{study_mod.OBJECTIVE} {frozen.value:.4f}"
-                log(f"trial {frozen.number} {frozen.state.name.lower()}: {value} with {frozen.params}")
+                where = "" if frozen.number in ran_here else " (another worker)"
+                log(f"trial {frozen.number} {frozen.state.name.lower()}{where}: {value} with {frozen.params}")
 
     try:
         study_mod.run_worker(study, objective, max_retries=args.max_retries, waits_for_others=heartbeat is not None,

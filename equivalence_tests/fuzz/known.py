@@ -6,12 +6,7 @@ from __future__ import annotations
 from .draws import Draw
 
 # Draw -> the cause, in a sentence. Found by the CI draws and by TKL_FUZZ_DRAWS=20.
-KNOWN_DEFECTS: dict[Draw, str] = {
-    Draw("Conv2DTranspose", 11, arg="strides", value=(1000000, 1)):
-        "the output is (2, 5000000, 5, 3), 600 MB: ours computes it in time linear in the output (stride > kernel "
-        "span spreads tiled windows apart; torch's kernel alone took 17 s at stride 10000), but allocating and "
-        "filling it twice on the shared CPU exceeds the 60 s limit; Keras times out too",
-}
+KNOWN_DEFECTS: dict[Draw, str] = {}
 
 # Draws where Keras and ours differ and ours is right (a Keras bug, or a TensorFlow op limit that is
 # not Keras' contract): judged as deviations.

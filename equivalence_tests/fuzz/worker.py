@@ -58,6 +58,15 @@ def run_ours(spec, draw) -> dict:
             "input_dtype": str(input_dtype).removeprefix("torch.")}
 
 
+def _holds_serialized_layer(config: dict) -> bool:
+    def serialized(value) -> bool:
+        if isinstance(value, (list, tuple)):
+            return any(serialized(v) for v in value)
+        return isinstance(value, dict) and "class_name" in value and "config" in value
+
+    return any(serialized(value) for value in config.values())
+
+
 def run_keras(spec, draw, weights) -> dict:
     from ..harness import _without, keras_step, to_tf
     from .draws import call_of, config_of
@@ -67,7 +76,10 @@ def run_keras(spec, draw, weights) -> dict:
     try:
         config = config_of(spec, draw)
         config = spec.keras_config(config, sample.reference) if spec.keras_config else config
-        layer = spec.keras_cls(sample.reference)(**{"dtype": dtype, **config})
+        if _holds_serialized_layer(config):  # wrappers: Keras' constructors take instances, from_config dicts
+            layer = spec.keras_from_config({"dtype": dtype, **config}, sample.reference)
+        else:
+            layer = spec.keras_cls(sample.reference)(**{"dtype": dtype, **config})
     except Exception as exc:  # noqa: BLE001
         return _exception("config", exc)
     args, kwargs, _, _ = call_of(spec, draw, dtype)
@@ -132,3 +144,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+

@@ -6,7 +6,7 @@ import numbers
 
 import torch
 
-from ..base import Layer
+from ..base import NUMERIC, Layer
 
 
 class Masking(Layer, built_at_init=True):
@@ -14,6 +14,7 @@ class Masking(Layer, built_at_init=True):
     inputs where the mask is True and is 0 elsewhere (a `where`, as Keras, so masked NaNs become 0)."""
 
     supports_masking = True
+    input_dtypes = NUMERIC  # bool steps have no "value to mask" (Keras returns them as int32)
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)

@@ -68,6 +68,8 @@ class Bidirectional(Layer):
             self._initial_weights = None
 
     def forward(self, sequences, initial_state=None, mask=None, training=None):
+        if sequences.ndim >= 2 and sequences.shape[1] == 0:  # said here, not by the wrapped layer
+            raise self._arg_error("sequences", "must have at least one timestep", tuple(sequences.shape))
         forward_state = backward_state = None
         if initial_state is not None:
             states = [initial_state] if isinstance(initial_state, torch.Tensor) else list(initial_state)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ..base import Layer
+from ..base import FLOATING, Layer
 from ..regularization.random_state import check_seed, seeded_generator
 
 
@@ -18,6 +18,7 @@ class DropoutRNNCell(Layer, registered=False):
     """Base of SimpleRNNCell, LSTMCell and GRUCell: units, dropout rates, seed, dropout masks."""
 
     gates = 1  # blocks of `units` columns in the kernels (LSTM 4, GRU 3)
+    input_dtypes = FLOATING  # integer/bool steps would reach the kernel matmul (Keras promotes them there)
 
     def _init_cell(self, units, dropout, recurrent_dropout, seed, implementation=2):
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:

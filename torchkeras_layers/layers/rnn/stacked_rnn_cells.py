@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..base import Layer
+from ..base import FLOATING, Layer
 from ._nested import deserialize_nested, serialize_nested, with_dtype
 
 
@@ -12,6 +12,7 @@ class StackedRNNCells(Layer):
     """Keras `StackedRNNCells(cells)`: states are one entry per cell (a cell's list of states, or its
     single state); the output is the last cell's."""
 
+    input_dtypes = FLOATING  # as its cells
     def __init__(self, cells, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(cells, (list, tuple)) or not cells:
