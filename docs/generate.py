@@ -123,7 +123,8 @@ def layers_page() -> str:
         "",
         "Keras' own layer tests, replayed unchanged against these layers (`equivalence_tests/keras_upstream/`;",
         "per file and per case in its [results.md](../equivalence_tests/keras_upstream/results.md); every failure",
-        "is a listed deviation):",
+        "is listed with its cause in `known_failures.py`: a deliberate deviation, a replay limit, or the augmentation",
+        "layers' unsupported dict inputs):",
         "",
         *upstream_table(),
     ]
