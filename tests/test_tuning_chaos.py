@@ -140,3 +140,20 @@ def test_a_trial_failed_as_stale_by_another_worker_is_dropped_here_and_run_again
     assert study.trials[1].params == study.trials[0].params
     assert logged == ["Trial 0: another worker saw no heartbeat from this one for 3 s and queued the trial again; "
                       "this run's result is dropped"]
+
+
+def test_a_trial_claimed_by_a_worker_killed_before_its_first_heartbeat_runs_again(tmp_path):
+    """Optuna's stale-trial check skips a RUNNING trial with no heartbeat at all (its worker died between
+    claiming it and the first beat): the study would wait for it forever. It is failed and queued again."""
+    from tuning import optuna_compat, study as study_mod
+
+    storage = study_mod.make_storage(f"sqlite:///{tmp_path / 'tuning.db'}", heartbeat=1, max_retries=2)
+    config = study_mod.StudyConfig(data="fake200", epochs=1, sampler="random")
+    study = study_mod.open_study("s", storage, config, 1)
+    claimed = optuna_compat.pop_waiting_trial_id(study)  # ... and the worker dies here, before any heartbeat
+    assert claimed is not None
+    assert optuna_compat.fail_trials_claimed_without_heartbeat(study, grace=60) == []  # not yet past the grace
+    time.sleep(0.1)
+    assert optuna_compat.fail_trials_claimed_without_heartbeat(study, grace=0.05) == [0]
+    finished = study_mod.run_worker(study, lambda trial: trial.suggest_int("units", 32, 64) / 64, poll_seconds=0.1)
+    assert finished == 1 and [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import optuna
 from optuna.storages._heartbeat import BaseHeartbeat, get_heartbeat_thread
 
-__all__ = ["heartbeat", "heartbeat_interval", "pop_waiting_trial_id"]
+__all__ = ["fail_trials_claimed_without_heartbeat", "heartbeat", "heartbeat_interval", "pop_waiting_trial_id"]
 
 
 def pop_waiting_trial_id(study: optuna.Study) -> int | None:
@@ -34,3 +34,34 @@ def heartbeat_interval(study: optuna.Study) -> int | None:
     storage = study._storage
     # `_CachedStorage` (what RDBStorage studies hold) forwards the heartbeat methods to the RDB storage.
     return storage.get_heartbeat_interval() if isinstance(storage, BaseHeartbeat) else None
+
+
+def fail_trials_claimed_without_heartbeat(study: optuna.Study, grace: float) -> list[int]:
+    """Fail (and queue again, through the storage's stale-trial callback) the RUNNING trials that have no
+    heartbeat at all and started more than `grace` seconds ago: a worker killed between claiming a trial
+    and its first heartbeat. Optuna's `fail_stale_trials` skips trials without a heartbeat row, so such a
+    trial would stay RUNNING forever and every other worker would wait for it. Returns their numbers."""
+    import datetime
+
+    import sqlalchemy
+    from optuna.storages import RDBStorage
+
+    storage = study._storage
+    backend = getattr(storage, "_backend", storage)  # `_CachedStorage` wraps the RDBStorage
+    if not isinstance(backend, RDBStorage) or backend.get_heartbeat_interval() is None:
+        return []
+    cutoff = datetime.datetime.now() - datetime.timedelta(seconds=grace)
+    query = sqlalchemy.text(
+        "SELECT t.trial_id FROM trials t LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+        "WHERE t.study_id = :study AND t.state = 'RUNNING' AND h.trial_id IS NULL AND t.datetime_start < :cutoff")
+    with backend.engine.connect() as connection:
+        rows = connection.execute(query, {"study": study._study_id, "cutoff": cutoff}).fetchall()
+    failed = []
+    callback = backend.get_failed_trial_callback()
+    for (trial_id,) in rows:
+        if storage.set_trial_state_values(trial_id, state=optuna.trial.TrialState.FAIL):
+            frozen = storage.get_trial(trial_id)
+            failed.append(frozen.number)
+            if callback is not None:
+                callback(study, frozen)
+    return failed

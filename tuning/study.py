@@ -354,6 +354,8 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
     while True:
         interrupt.check()
         fail_stale_trials(study)
+        if (interval := optuna_compat.heartbeat_interval(study)) is not None:  # killed before its first beat
+            optuna_compat.fail_trials_claimed_without_heartbeat(study, grace=3 * interval)
         # `ask()` would create a new trial when the queue is empty; popping only takes queued ones.
         trial_id = optuna_compat.pop_waiting_trial_id(study)
         if trial_id is None:
