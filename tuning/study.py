@@ -386,8 +386,13 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
 def _run_trial(study, trial_id, objective, retry) -> FrozenTrial | None:
     """Runs and tells one claimed trial; None when another worker has meanwhile failed it as stale
     (this worker's heartbeats did not reach the storage in time) and queued it again."""
-    trial = optuna.Trial(study, trial_id)
+    # The heartbeat starts first: creating the Trial runs the sampler's before_trial (TPE can take seconds
+    # on a busy machine), and a claimed trial without a heartbeat is failed by other workers after the grace.
     with optuna_compat.heartbeat(study, trial_id):
+        try:
+            trial = optuna.Trial(study, trial_id)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            return None  # failed as stale by another worker before it began
         try:
             value = objective(trial)
         except TrialPruned:
