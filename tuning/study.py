@@ -74,6 +74,9 @@ class StudyMismatch(Exception):
 
 
 # ---------------------------------------------------------------------- storage, sampler, pruner
+GRACE_HEARTBEATS = 3  # a trial is stale after this many heartbeat intervals without one
+
+
 class StorageError(Exception):
     """A storage URL or journal file that cannot be used; the message names it and says why."""
 
@@ -116,7 +119,7 @@ def make_storage(url: str | None = None, journal: str | None = None, *, heartbea
         engine_kwargs = {"connect_args": {"connect_timeout": 10}}
     kwargs = dict(engine_kwargs=engine_kwargs)
     if heartbeat:
-        kwargs.update(heartbeat_interval=heartbeat, grace_period=3 * heartbeat,
+        kwargs.update(heartbeat_interval=heartbeat, grace_period=GRACE_HEARTBEATS * heartbeat,
                       heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=max_retries))
     for attempt in range(5):
         try:
@@ -355,7 +358,7 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
         interrupt.check()
         fail_stale_trials(study)
         if (interval := optuna_compat.heartbeat_interval(study)) is not None:  # killed before its first beat
-            optuna_compat.fail_trials_claimed_without_heartbeat(study, grace=3 * interval)
+            optuna_compat.fail_trials_claimed_without_heartbeat(study, grace=GRACE_HEARTBEATS * interval)
         # `ask()` would create a new trial when the queue is empty; popping only takes queued ones.
         trial_id = optuna_compat.pop_waiting_trial_id(study)
         if trial_id is None:
@@ -364,7 +367,7 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
                 numbers = [t.number for t in running]
                 if numbers != announced:
                     announced = numbers
-                    grace = 3 * (optuna_compat.heartbeat_interval(study) or 0)
+                    grace = GRACE_HEARTBEATS * (optuna_compat.heartbeat_interval(study) or 0)
                     log(f"Waiting for trial(s) {', '.join(map(str, numbers))} running in another worker "
                         f"(a killed worker's trial is queued again after {grace} s without a heartbeat)")
                 if on_wait is not None:
@@ -374,7 +377,7 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
             return finished
         frozen = _run_trial(study, trial_id, objective, retry)
         if frozen is None:
-            grace = 3 * (optuna_compat.heartbeat_interval(study) or 0)
+            grace = GRACE_HEARTBEATS * (optuna_compat.heartbeat_interval(study) or 0)
             log(f"Trial {optuna.Trial(study, trial_id).number}: another worker saw no heartbeat from this one for "
                 f"{grace} s and queued the trial again; this run's result is dropped")
             continue
