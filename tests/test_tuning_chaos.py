@@ -157,3 +157,46 @@ def test_a_trial_claimed_by_a_worker_killed_before_its_first_heartbeat_runs_agai
     assert optuna_compat.fail_trials_claimed_without_heartbeat(study, grace=0.05) == [0]
     finished = study_mod.run_worker(study, lambda trial: trial.suggest_int("units", 32, 64) / 64, poll_seconds=0.1)
     assert finished == 1 and [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE]
+
+
+_KILLED_DURING_SETUP = """
+import os, signal, sys
+from tuning import study as study_mod
+storage = study_mod.make_storage(sys.argv[1] or None, sys.argv[2] or None, heartbeat=1)
+enqueue = study_mod._enqueue
+def enqueue_three_then_die(study, count, points):
+    enqueue(study, 3, None)
+    os.kill(os.getpid(), signal.SIGKILL)
+study_mod._enqueue = enqueue_three_then_die
+study_mod.open_study("s", storage, study_mod.StudyConfig(data="fake200", epochs=1, sampler="random"), 6)
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "journal", "postgresql"])
+def test_a_study_whose_creator_was_killed_during_setup_is_set_up_by_the_next_worker(backend, tmp_path, request):
+    """Setup (create the study, queue its budget) is many transactions: the creator can die half-way (seen
+    in the chaos test: every other worker then refused the study). The next process finishes the setup."""
+    import signal
+    import subprocess
+    import sys
+
+    from tuning import study as study_mod
+    from tuning_fixtures import REPO
+
+    url = {"sqlite": f"sqlite:///{tmp_path / 'tuning.db'}", "journal": "",
+           "postgresql": request.getfixturevalue("postgres_url") if backend == "postgresql" else ""}[backend]
+    journal = str(tmp_path / "journal.log") if backend == "journal" else ""
+    name = f"s-{uuid.uuid4().hex[:8]}"
+    script = _KILLED_DURING_SETUP.replace('"s"', repr(name))
+    creator = subprocess.run([sys.executable, "-c", script, url, journal], cwd=REPO, capture_output=True,
+                             text=True, timeout=120)
+    assert creator.returncode == -signal.SIGKILL, creator.stderr
+    storage = study_mod.make_storage(url or None, journal or None, heartbeat=1)
+    assert len(optuna.load_study(study_name=name, storage=storage).trials) == 3  # the half-done setup
+    logged = []
+    config = study_mod.StudyConfig(data="fake200", epochs=1, sampler="random")
+    study = study_mod.open_study(name, storage, config, 6, log=logged.append, wait_seconds=0)
+    assert logged == [f"Finishing the setup of study {name!r} (the process that created it stopped during setup)."]
+    assert study.user_attrs["n_trials"] == 6
+    assert [t.state for t in study.trials] == [TrialState.WAITING] * 6
+    assert study_mod.open_study(name, storage, config, 6, wait_seconds=0).trials == study.trials  # joins, adds none

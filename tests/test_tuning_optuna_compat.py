@@ -51,3 +51,11 @@ def test_the_heartbeat_beats_on_rdb_storages_and_is_absent_elsewhere(tmp_path):
     in_memory.enqueue_trial({})
     with optuna_compat.heartbeat(in_memory, optuna_compat.pop_waiting_trial_id(in_memory)):
         pass
+
+
+def test_the_journal_file_path_is_the_file_the_storage_writes(tmp_path):
+    path = tmp_path / "journal.log"
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
+    assert optuna_compat.journal_file_path(storage) == str(path)
+    optuna.create_study(storage=storage, study_name="s")
+    assert path.stat().st_size > 0

@@ -5,7 +5,8 @@
   trial (WAITING -> RUNNING atomically in the storage: on SQLite only because `study.make_storage` makes
   every transaction take the write lock at BEGIN, as Optuna's SELECT FOR UPDATE does elsewhere);
 * the heartbeat thread `Study.optimize` runs beside each trial on heartbeat storages
-  (`optuna.storages._heartbeat.get_heartbeat_thread`), and the storage's heartbeat interval.
+  (`optuna.storages._heartbeat.get_heartbeat_thread`), and the storage's heartbeat interval;
+* the file a `JournalFileBackend` writes (`tuning.setup_lock` locks a file beside it).
 
 tests/test_tuning_optuna_compat.py checks these exist and behave as used, so an Optuna upgrade that
 changes them fails there, by name, rather than somewhere in a running study.
@@ -16,7 +17,8 @@ from __future__ import annotations
 import optuna
 from optuna.storages._heartbeat import BaseHeartbeat, get_heartbeat_thread
 
-__all__ = ["fail_trials_claimed_without_heartbeat", "heartbeat", "heartbeat_interval", "pop_waiting_trial_id"]
+__all__ = ["fail_trials_claimed_without_heartbeat", "heartbeat", "heartbeat_interval", "journal_file_path",
+           "pop_waiting_trial_id"]
 
 
 def pop_waiting_trial_id(study: optuna.Study) -> int | None:
@@ -34,6 +36,11 @@ def heartbeat_interval(study: optuna.Study) -> int | None:
     storage = study._storage
     # `_CachedStorage` (what RDBStorage studies hold) forwards the heartbeat methods to the RDB storage.
     return storage.get_heartbeat_interval() if isinstance(storage, BaseHeartbeat) else None
+
+
+def journal_file_path(storage: optuna.storages.JournalStorage) -> str | None:
+    """The file of a JournalStorage on a `JournalFileBackend`; None for other backends (e.g. Redis)."""
+    return getattr(storage._backend, "_file_path", None)
 
 
 def fail_trials_claimed_without_heartbeat(study: optuna.Study, grace: float) -> list[int]:

@@ -28,7 +28,7 @@ from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrial
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
 
-from . import PRUNERS, SAMPLERS, interrupt, optuna_compat
+from . import PRUNERS, SAMPLERS, interrupt, optuna_compat, setup_lock
 from .hp import HyperParameters, grid
 from .model import build_model
 from .train import evaluate, train_model
@@ -272,30 +272,43 @@ def open_study(name: str, storage, config: StudyConfig, n_trials: int | None, *,
     """Create the study with its trial budget queued, or join/resume it.
 
     `n_trials=None`: 5, or every grid point for the grid sampler. An existing study keeps its budget;
-    a larger `n_trials` extends it (do that from one process: two extending at once both add).
+    a larger `n_trials` extends it. Setup runs under the study's setup lock (tuning.setup_lock), so one
+    process at a time creates, extends or finishes it: the setup of a creator killed half-way is finished
+    by the next process to open the study.
     """
     points = grid(build) if config.sampler == "grid" else None
     budget = (len(points) if points is not None else 5) if n_trials is None else n_trials
     if points is not None and budget > len(points):
         raise ValueError(f"the grid has {len(points)} points; --trials {budget} is more than that")
-    try:
-        study = optuna.create_study(storage=storage, study_name=name, direction="maximize", pruner=pruner)
-    except DuplicatedStudyError:
-        study = optuna.load_study(storage=storage, study_name=name, pruner=pruner)
-        _check_config(study, config, wait_seconds)
-        queued = study.user_attrs["n_trials"]
-        if budget > queued and n_trials is not None:
-            log(f"Extending study {name!r} from {queued} to {budget} trials.")
-            _enqueue(study, budget - queued, points[queued:budget] if points is not None else None)
-            study.set_user_attr("n_trials", budget)
-    else:
-        study.set_metric_names([OBJECTIVE])
-        study.set_user_attr("config", asdict(config))
-        _enqueue(study, budget, points[:budget] if points is not None else None)
-        study.set_user_attr("n_trials", budget)  # last: joining workers wait for it
+    with setup_lock.study_setup_lock(storage, name) as locked:
+        try:
+            study = optuna.create_study(storage=storage, study_name=name, direction="maximize", pruner=pruner)
+        except DuplicatedStudyError:
+            study = optuna.load_study(storage=storage, study_name=name, pruner=pruner)
+            if locked and "n_trials" not in study.user_attrs:  # its creator died during setup
+                log(f"Finishing the setup of study {name!r} (the process that created it stopped during setup).")
+                _set_up(study, config, budget, points)
+            _check_config(study, config, wait_seconds)
+            queued = study.user_attrs["n_trials"]
+            if budget > queued and n_trials is not None:
+                log(f"Extending study {name!r} from {queued} to {budget} trials.")
+                _enqueue(study, budget - queued, points[queued:budget] if points is not None else None)
+                study.set_user_attr("n_trials", budget)
+        else:
+            _set_up(study, config, budget, points)
     # Made from the study's budget, so every worker and every resumed run samples alike.
     study.sampler = make_sampler(config.sampler, config.seed, study.user_attrs["n_trials"])
     return study
+
+
+def _set_up(study: optuna.Study, config: StudyConfig, budget: int, points: list[dict] | None) -> None:
+    """Store the config and queue the budget; resumable: it queues only what an earlier try did not."""
+    if "config" not in study.user_attrs:
+        study.set_metric_names([OBJECTIVE])
+        study.set_user_attr("config", asdict(config))
+    queued = len(study.get_trials(deepcopy=False))  # no trial runs before "n_trials" is set
+    _enqueue(study, budget - queued, points[queued:budget] if points is not None else None)
+    study.set_user_attr("n_trials", max(budget, queued))  # last: joining workers wait for it
 
 
 def _enqueue(study: optuna.Study, count: int, points: list[dict] | None) -> None:
@@ -309,7 +322,8 @@ def _check_config(study: optuna.Study, config: StudyConfig, wait_seconds: float)
         if time.monotonic() > deadline:
             raise StudyMismatch(
                 f"study {study.study_name!r} exists but its trial budget was never set (the process that "
-                "created it stopped during setup); delete it (optuna delete-study) or pick another --study-name"
+                "created it stopped during setup, on a storage without a setup lock); delete it "
+                "(optuna delete-study) or pick another --study-name"
             )
         interrupt.sleep(0.5)
     stored = study.user_attrs.get("config", {})
