@@ -187,3 +187,32 @@ def test_openmp_waits_passively_unless_the_user_says_otherwise(tmp_path):
         result = subprocess.run([sys.executable, "-c", PROBE_WAIT_POLICY], cwd=tmp_path, env=env,
                                 capture_output=True, text=True, timeout=120)
         assert result.stdout.split("\n")[-2] == expected, result.stdout + result.stderr
+
+
+def test_ctrl_c_ends_the_wait_for_helper_workers():
+    """After its own last trial, `--workers N` waits for its helpers; a first Ctrl-C is only a request
+    (tuning.interrupt), which a blocking `Popen.wait` would never see: the wait must honour it."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    from tuning import cli, interrupt
+
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with interrupt.deferred():
+            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+            started = time.monotonic()
+            try:
+                cli._wait_for(helper)
+            except KeyboardInterrupt:
+                pass
+            else:
+                raise AssertionError("the wait ended without the interrupt")
+        assert time.monotonic() - started < 10 and helper.poll() is None
+    finally:
+        helper.kill()
+        helper.wait()
+    done = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    assert cli._wait_for(done) == 3

@@ -256,7 +256,7 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
         study_mod.run_worker(study, objective, max_retries=args.max_retries, waits_for_others=heartbeat is not None,
                              poll_seconds=heartbeat or 1, on_trial_end=show_finished_trials,
                              on_wait=show_finished_trials, log=log)
-        failed_helpers = [p.args for p in helpers if p.wait() != 0]
+        failed_helpers = [p.args for p in helpers if _wait_for(p) != 0]
         show_finished_trials()
     finally:
         bar.close()
@@ -291,6 +291,15 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
         report.write_text(out_dir / "best_params.json", json.dumps(best, indent=2) + "\n")
     print(f"Report in {out_dir}/. Browse the study with: optuna-dashboard {where}")
     return 0
+
+
+def _wait_for(process: subprocess.Popen) -> int:
+    """`process.wait()` that Ctrl-C ends (a first Ctrl-C is only a request, which `Popen.wait` never sees)."""
+    from . import interrupt
+
+    while (code := process.poll()) is None:
+        interrupt.sleep(0.1)
+    return code
 
 
 def _start_helper_workers(argv: list[str], args) -> list[subprocess.Popen]:
