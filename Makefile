@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test tune tune-compare equivalence-report bench env docs fuzz zoo
+.PHONY: test tune tune-compare equivalence-report bench env docs fuzz zoo gpu-check
 
 env: $(STAMP)
 
@@ -42,3 +42,10 @@ fuzz: $(STAMP)
 # Every keras.applications model through from_keras (long: hours on a laptop); test_zoo.py runs the cheapest.
 zoo: $(STAMP)
 	$(PY) -m equivalence_tests.zoo --compile --markdown docs/applications.md $(ARGS)
+
+# The CUDA check (equivalence_tests/gpu_check.py): every spec on the GPU against the CPU, autocast, mixed
+# policies, the fused attention kernels, channels_last BN and the benchmarks -> runs/gpu-check/. It needs
+# torch and numpy only, so a GPU machine's own Python runs it (GPU_PY=python3) without this venv.
+GPU_PY ?= $(if $(wildcard $(STAMP)),$(PY),python3)
+gpu-check:
+	$(GPU_PY) -m equivalence_tests.gpu_check $(ARGS)

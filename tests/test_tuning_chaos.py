@@ -180,8 +180,9 @@ def test_a_study_whose_creator_was_killed_during_setup_is_set_up_by_the_next_wor
     import subprocess
     import sys
 
-    from tuning import study as study_mod
     from tuning_fixtures import REPO
+
+    from tuning import study as study_mod
 
     url = {"sqlite": f"sqlite:///{tmp_path / 'tuning.db'}", "journal": "",
            "postgresql": request.getfixturevalue("postgres_url") if backend == "postgresql" else ""}[backend]
