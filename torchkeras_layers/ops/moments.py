@@ -61,10 +61,10 @@ def distributed_moments(x: torch.Tensor, dims, mask: torch.Tensor | None = None,
     backward pass all-reduces the gradients), then `var = max(E[x^2] - E[x]^2, 0)` as Keras'
     `_compute_moments_sync` does. With a mask, counts get Keras' +1e-7, as in `masked_moments`.
     """
-    # The functional collective: differentiable (its backward all-reduces the gradients) and traceable;
-    # torch.distributed.nn.functional.all_reduce is deprecated in its favour.
-    import torch.distributed as dist
-    from torch.distributed._functional_collectives import all_reduce
+    # The autograd all_reduce. torch 2.13 marks it deprecated (a FutureWarning, once per process) in
+    # favour of torch.distributed._functional_collectives.all_reduce, but with that one every gloo rank
+    # hung at interpreter exit, with or without destroy_process_group (4 of 4 ranks, every run).
+    from torch.distributed.nn.functional import all_reduce
 
     dims = tuple(dims)
     if mask is None:
@@ -79,8 +79,7 @@ def distributed_moments(x: torch.Tensor, dims, mask: torch.Tensor | None = None,
         total_sq = _sum(selected * selected, dims)
         count = _sum(mask.to(x.dtype), dims)
         offset = EPSILON
-    reduced = all_reduce(torch.stack([total, total_sq, count]), "sum", group if group is not None else dist.group.WORLD)
-    total, total_sq, count = reduced.unbind(0)
+    total, total_sq, count = all_reduce(torch.stack([total, total_sq, count]), group=group).unbind(0)
     count = count + offset if offset else count.clamp_min(1)  # an empty shard set gives 0, not NaN
     mean = total / count
     var = torch.clamp_min(total_sq / count - mean * mean, 0.0)

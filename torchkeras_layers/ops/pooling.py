@@ -4,7 +4,8 @@ Padding semantics are Keras' (TensorFlow's): padded cells never take part in a w
 treats them as ``-inf``; average pooling divides by the number of *real* cells in the window; sum
 pooling (used by LP pooling) adds nothing for them. Whenever ``lo == hi`` on every axis the torch
 kernel pads by itself (no copy); otherwise the input is padded explicitly with ``F.pad`` — torch's
-symmetric padding is never used where it would differ.
+symmetric padding is never used where it would differ, and TF SAME's one extra cell at the end is
+torch's `ceil_mode` window where that gives the same windows (no copy either).
 """
 
 from __future__ import annotations
@@ -68,7 +69,14 @@ def avg_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], 
     symmetric, rest = _split(pads, pool_size)
     if rest is None:
         return op(x, tuple(pool_size), tuple(strides), symmetric, count_include_pad=False)
-    # Asymmetric: a zero-padded mean, rescaled by (window size / real cells). The real-cell count only
+    spatial = x.shape[2:]
+    if all(n >= k and _ceil_mode_gives(n, k, s, lo, hi)  # avg_pool3d refuses inputs smaller than the window
+           for n, k, s, (lo, hi) in zip(spatial, pool_size, strides, pads)):
+        # As in max_pool: TF SAME's extra end unit is torch's ceil_mode window, whose divisor with
+        # count_include_pad=False is its real cells, TF's divisor (no padded copy, no divisor pass).
+        return op(x, tuple(pool_size), tuple(strides), tuple(lo for lo, _ in pads), ceil_mode=True,
+                  count_include_pad=False)
+    # Otherwise a zero-padded mean, rescaled by (window size / real cells). The real-cell count only
     # depends on the spatial shape, so it is pooled from a (1, 1, *spatial) tensor of ones.
     flat = torch_pad_arg(pads)
     sums = op(F.pad(x, flat), tuple(pool_size), tuple(strides))
