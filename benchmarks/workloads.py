@@ -368,6 +368,87 @@ def _dense_torch(ctx, inputs, weights):
     return _plain_module(ctx, linear, linear, inputs)
 
 
+# ---------------------------------------------------------------------------- LSTM, GRU
+RNN_SHAPE, RNN_UNITS = (32, 50, 64), 128  # batch, steps, features; the last output (return_sequences=False)
+LSTM_WEIGHTS = [(64, 4 * RNN_UNITS), (RNN_UNITS, 4 * RNN_UNITS), (4 * RNN_UNITS,)]
+GRU_WEIGHTS = [(64, 3 * RNN_UNITS), (RNN_UNITS, 3 * RNN_UNITS), (2, 3 * RNN_UNITS)]  # reset_after=True
+# Right-padded rows (what Embedding(mask_zero=True) gives for padded token ids): lengths 5..50, one full row.
+RNN_LENGTHS = np.random.default_rng(11).integers(5, 51, RNN_SHAPE[0])
+RNN_LENGTHS[0] = RNN_SHAPE[1]
+RNN_MASK = np.arange(RNN_SHAPE[1])[None, :] < RNN_LENGTHS[:, None]
+
+
+def _rnn_ours(kind: str, masked: bool):
+    def build(ctx, inputs, weights):
+        import torch
+
+        from torchkeras_layers import layers
+
+        layer = getattr(layers, kind)(RNN_UNITS)
+        shapes = LSTM_WEIGHTS if kind == "LSTM" else GRU_WEIGHTS
+        if not masked:
+            return _ours_layer(ctx, layer, inputs, weights, shapes)
+        mask = torch.from_numpy(RNN_MASK).to(ctx.device)
+        return _ours_layer(ctx, layer, inputs, weights, shapes, call=lambda x: layer(x, mask=mask))
+
+    return build
+
+
+def _rnn_keras(kind: str, masked: bool):
+    def build(ctx, inputs, weights):
+        import keras
+
+        layer = getattr(keras.layers, kind)(RNN_UNITS)
+        shapes = LSTM_WEIGHTS if kind == "LSTM" else GRU_WEIGHTS
+        if not masked:
+            return _keras_layer(ctx, layer, inputs, weights, shapes)
+        mask = keras.ops.convert_to_tensor(RNN_MASK)
+        return _keras_layer(ctx, layer, inputs, weights, shapes,
+                            call=lambda x, training: layer(x, mask=mask, training=training))
+
+    return build
+
+
+def _rnn_torch(kind: str, masked: bool):
+    def build(ctx, inputs, weights):
+        import torch
+        from torch import nn
+
+        kernel, recurrent_kernel, bias = weights
+        if kind == "LSTM":  # Keras gate blocks i, f, c, o are torch's i, f, g, o
+            module = nn.LSTM(RNN_SHAPE[-1], RNN_UNITS, batch_first=True)
+            biases = (bias, np.zeros_like(bias))
+        else:  # Keras z, r, h -> torch r, z, n; Keras' 2-row bias is torch's (input, recurrent) pair
+            module = nn.GRU(RNN_SHAPE[-1], RNN_UNITS, batch_first=True)
+            order = np.concatenate([np.arange(RNN_UNITS, 2 * RNN_UNITS), np.arange(RNN_UNITS),
+                                    np.arange(2 * RNN_UNITS, 3 * RNN_UNITS)])
+            kernel, recurrent_kernel, biases = kernel[:, order], recurrent_kernel[:, order], bias[:, order]
+        for param, array in zip((module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0),
+                                (kernel.T, recurrent_kernel.T, *biases)):
+            _assign(param, array)
+        lengths = torch.from_numpy(RNN_LENGTHS)  # pack_padded_sequence takes the lengths on the CPU
+
+        def call(x):  # the last state h_n: each row's last valid step when packed
+            if masked:
+                x = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            hidden = module(x)[1]
+            return (hidden[0] if kind == "LSTM" else hidden)[0]
+
+        return _plain_module(ctx, module, call, inputs)
+
+    return build
+
+
+def _rnn_workload(kind: str, masked: bool) -> Workload:
+    name = kind.lower() + ("_masked" if masked else "")
+    title = f"{kind} 64->{RNN_UNITS}, batch {RNN_SHAPE[0]}, {RNN_SHAPE[1]} steps" + (
+        ", right-padded mask (lengths 5-50)" if masked else "")
+    plain = f"nn.{kind}(batch_first)" + (" on pack_padded_sequence(enforce_sorted=False)" if masked else "")
+    return Workload(name, title, LSTM_WEIGHTS if kind == "LSTM" else GRU_WEIGHTS, _nhwc_images(RNN_SHAPE),
+                    _rnn_ours(kind, masked), _rnn_keras(kind, masked), _rnn_torch(kind, masked),
+                    {"torch": plain})
+
+
 # ---------------------------------------------------------------------------- the CIFAR CNN
 CNN_BATCH = 32  # the Keras Tuner example's `fit(batch_size=32)`
 CNN_WEIGHTS = [(3, 3, 3, 64), (64,), (15 * 15 * 64, 64), (64,), (64, 10), (10,)]
@@ -530,6 +611,7 @@ WORKLOADS = [
              {"torch": "channels_last nn.Conv2d, free NHWC flatten, logits + F.cross_entropy, torch.optim.Adam",
               "ours": "tkl.Sequential, tkl.optimizers.keras_adam, Keras' cross-entropy on probabilities",
               "keras_tf": "tf.function train step: GradientTape + Adam.apply_gradients"}),
+    *[_rnn_workload(kind, masked) for kind in ("LSTM", "GRU") for masked in (False, True)],
 ]
 
 

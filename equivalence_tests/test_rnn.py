@@ -1,6 +1,7 @@
 """Recurrent layers against Keras where the generic spec tests cannot reach: stateful calls in sequence
 (the harness's build call would advance both layers' states with different weights) and our two code
-paths, torch's fused kernel and the time loop, each forced and asserted to be the one that ran."""
+paths, torch's fused kernel (packed for a right-padded mask) and the time loop, each forced and asserted
+to be the one that ran."""
 
 from __future__ import annotations
 
@@ -89,15 +90,79 @@ def test_each_path_matches_keras(name, config, path):
             assert_close(a, b, FORWARD["float32"], f"{name} {path} output")
 
 
+# Unsorted lengths (the packed batch is sorted longest first), a full row and an empty one.
+PACKED_SHAPE = (5, 6, D)
+PACKED_LENGTHS = np.array([2, 6, 0, 5, 1])
+RIGHT_PADDED = np.arange(PACKED_SHAPE[1])[None, :] < PACKED_LENGTHS[:, None]
+MASKED_CASES = [
+    ("LSTM", {"units": 3, "return_sequences": True, "return_state": True}),
+    ("LSTM", {"units": 3, "return_sequences": True, "return_state": True, "go_backwards": True}),
+    ("LSTM", {"units": 3, "return_sequences": True, "return_state": True, "zero_output_for_mask": True}),
+    ("LSTM", {"units": 2, "use_bias": False, "zero_output_for_mask": True}),
+    ("GRU", {"units": 3, "return_sequences": True, "return_state": True}),
+    ("GRU", {"units": 3, "return_sequences": True, "go_backwards": True, "zero_output_for_mask": True}),
+    ("GRU", {"units": 3, "go_backwards": True, "return_state": True}),
+    ("GRU", {"units": 2, "zero_output_for_mask": True, "use_bias": False}),
+]
+
+
+@pytest.mark.parametrize("path", ["auto", "fused", "loop"])
+@pytest.mark.parametrize("name,config", MASKED_CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MASKED_CASES)])
+def test_right_padded_mask_takes_the_packed_kernel_and_matches_keras(name, config, path):
+    ours, theirs = _pair(name, {**config, "bias_initializer": "random_normal"}, PACKED_SHAPE)
+    ours.path = path
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(PACKED_SHAPE).astype(np.float32)
+    count = 2 if name == "LSTM" else 1
+    initial_state = [rng.standard_normal((PACKED_SHAPE[0], config["units"])).astype(np.float32)
+                     for _ in range(count)]
+    for kwargs in ({"mask": RIGHT_PADDED}, {"mask": RIGHT_PADDED, "initial_state": initial_state}):
+        ours.last_path = None
+        mine, reference = _call_both(ours, theirs, x, **kwargs)
+        assert ours.last_path == ("fused" if path == "auto" else path)
+        for a, b in zip(mine, reference):
+            assert_close(a, b, FORWARD["float32"], f"{name} {path} right-padded output")
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_bidirectional_over_a_right_padded_mask_runs_both_directions_packed(name):
+    import keras
+
+    inner = {"units": 3, "return_sequences": True, "return_state": True, "bias_initializer": "random_normal"}
+    ours = layers.Bidirectional(getattr(layers, name)(**inner))
+    ours.build(PACKED_SHAPE)
+    ours.eval()
+    theirs = keras.layers.Bidirectional(getattr(keras.layers, name)(**inner))
+    theirs.build(PACKED_SHAPE)
+    theirs.set_weights(ours.get_weights())
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(PACKED_SHAPE).astype(np.float32)
+    count = 4 if name == "LSTM" else 2
+    initial_state = [rng.standard_normal((PACKED_SHAPE[0], 3)).astype(np.float32) for _ in range(count)]
+    for kwargs in ({"mask": RIGHT_PADDED}, {"mask": RIGHT_PADDED, "initial_state": initial_state}):
+        mine, reference = _call_both(ours, theirs, x, **kwargs)
+        assert ours.forward_layer.last_path == ours.backward_layer.last_path == "fused"
+        for a, b in zip(mine, reference):
+            assert_close(a, b, FORWARD["float32"], f"Bidirectional({name}) right-padded output")
+
+
 def test_auto_picks_the_fused_kernel_only_where_it_is_keras():
     x = torch.randn(B, T, D)
-    mask = torch.ones(B, T, dtype=torch.bool)
-    mask[0, -1] = False
+    right_padded = torch.ones(B, T, dtype=torch.bool)
+    right_padded[0, -1] = False
+    right_padded[1] = False
+    holes = torch.ones(B, T, dtype=torch.bool)
+    holes[0, 1] = False
     lstm = layers.LSTM(3)
     lstm(x)
     assert lstm.last_path == "fused"
-    lstm(x, mask=mask)
-    assert lstm.last_path == "loop"
+    lstm(x, mask=right_padded)
+    assert lstm.last_path == "fused"
+    lstm(x, mask=torch.ones(B, T, dtype=torch.bool))
+    assert lstm.last_path == "fused"
+    for mask in (holes, torch.zeros(B, T, dtype=torch.bool)):
+        lstm(x, mask=mask)
+        assert lstm.last_path == "loop"
     for layer in (layers.LSTM(3, recurrent_activation="hard_sigmoid"), layers.GRU(3, reset_after=False)):
         layer(x)
         assert layer.last_path == "loop"
@@ -108,5 +173,5 @@ def test_auto_picks_the_fused_kernel_only_where_it_is_keras():
     assert dropped.last_path == "fused"
     forced = layers.LSTM(3)
     forced.path = "fused"
-    with pytest.raises(ValueError, match=r"LSTM .*path='fused'.*a mask"):
-        forced(x, mask=mask)
+    with pytest.raises(ValueError, match=r"LSTM .*path='fused'.*a mask that is not right-padded"):
+        forced(x, mask=holes)

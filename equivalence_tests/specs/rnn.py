@@ -1,7 +1,7 @@
 """Recurrent layers against Keras 3.15: LSTM, GRU (reset_after both ways), SimpleRNN, their cells, RNN over
 a cell or a stack of cells. Every argument, masks (right-padded, holes, fully masked rows), initial
 states, return_state, go_backwards, dropout in inference, both of our
-code paths (torch's fused kernel and the time loop). Stateful calls in sequence and the forced
+code paths (torch's fused kernel, also packed for right-padded masks, and the time loop). Stateful calls in sequence and the forced
 choice of path are compared with Keras in `equivalence_tests/test_rnn.py` (the harness's build call
 would advance the states of both layers with different weights)."""
 
@@ -49,12 +49,27 @@ def _recurrent_samples(name: str, state_count: int, extra: list[Sample]) -> list
                id="mask-fully-masked-row"),
         Sample({"units": u, "return_sequences": True, "go_backwards": True}, (B, T, D),
                call_kwargs={"mask": RIGHT_PADDED}, id="mask-go_backwards"),
+        # Right-padded masks run packed on the fused kernel (LSTM, GRU): every way its outputs are rebuilt.
+        Sample({"units": u, "return_sequences": True, "return_state": True, "go_backwards": True}, (B, T, D),
+               call_kwargs={"mask": FULLY_MASKED}, id="mask-right-padded-go_backwards-empty-row"),
+        Sample({"units": u, "return_sequences": True, "return_state": True, "zero_output_for_mask": True},
+               (B, T, D), call_kwargs={"mask": FULLY_MASKED}, id="mask-right-padded-zero_output"),
+        Sample({"units": u, "return_sequences": True, "go_backwards": True, "zero_output_for_mask": True},
+               (B, T, D), call_kwargs={"mask": RIGHT_PADDED}, id="mask-right-padded-go_backwards-zero_output"),
+        Sample({"units": u, "return_state": True, "zero_output_for_mask": True}, (B, T, D),
+               call_kwargs={"mask": RIGHT_PADDED}, id="mask-right-padded-zero_output-last"),
+        Sample({"units": u, "return_sequences": True}, (B, T, D), call_kwargs={"mask": np.ones((B, T), bool)},
+               id="mask-all-valid"),
         Sample({"units": u, "return_sequences": True, "zero_output_for_mask": True}, (B, T, D),
                call_kwargs={"mask": HOLES}, id="zero_output_for_mask"),
         Sample({"units": u, "return_sequences": True, "return_state": True}, make_inputs=_states(u, state_count),
                id="initial_state"),
         Sample({"units": u, "return_state": True}, make_inputs=_states(u, state_count),
                call_kwargs={"mask": HOLES}, id="initial_state-mask"),
+        Sample({"units": u, "return_sequences": True, "return_state": True}, make_inputs=_states(u, state_count),
+               call_kwargs={"mask": FULLY_MASKED}, id="initial_state-right-padded-empty-row"),
+        Sample({"units": u, "return_state": True, "go_backwards": True}, make_inputs=_states(u, state_count),
+               call_kwargs={"mask": FULLY_MASKED}, id="initial_state-right-padded-go_backwards"),
         Sample({"units": u, "unroll": True, "return_sequences": True}, (B, T, D), id="unroll"),
         Sample({"units": u, "dropout": 0.5, "recurrent_dropout": 0.3, "seed": 1}, (B, T, D), training=False,
                id="dropout-inference"),
@@ -223,7 +238,11 @@ def _bidirectional_sample(rng) -> Sample:
     inner = {"units": int(rng.integers(1, 4)), "return_sequences": bool(rng.random() < 0.6),
              "return_state": bool(rng.random() < 0.3)}
     batch, length = int(rng.integers(1, 4)), int(rng.integers(1, 5))
-    kwargs = {"mask": rng.random((batch, length)) < 0.7} if rng.random() < 0.4 else {}
+    kwargs = {}
+    if rng.random() < 0.4:
+        lengths = rng.integers(0, length + 1, size=batch)
+        right_padded = np.arange(length)[None, :] < lengths[:, None]
+        kwargs["mask"] = right_padded if rng.random() < 0.5 else rng.random((batch, length)) < 0.7
     merge_mode = [None, "concat", "sum", "mul", "ave"][int(rng.integers(0, 5))]
     return Sample({"layer": _cell_entry(kind, **inner), "merge_mode": merge_mode}, (batch, length, D),
                   call_kwargs=kwargs)
@@ -239,6 +258,13 @@ BIDIRECTIONAL = LayerSpec(
                  id=f"gru-{mode}") for mode in ("sum", "mul", "ave", None)],
         Sample({"layer": _cell_entry("LSTM", units=3, return_sequences=True, return_state=True)}, (B, T, D),
                call_kwargs={"mask": HOLES}, id="lstm-state-holes"),
+        Sample({"layer": _cell_entry("LSTM", units=3, return_sequences=True, return_state=True)}, (B, T, D),
+               call_kwargs={"mask": FULLY_MASKED}, id="lstm-state-right-padded-empty-row"),
+        Sample({"layer": _cell_entry("GRU", units=2), "merge_mode": "sum"}, (B, T, D),
+               call_kwargs={"mask": RIGHT_PADDED}, id="gru-last-right-padded"),
+        Sample({"layer": _cell_entry("LSTM", units=2, return_sequences=True, return_state=True), "merge_mode": None},
+               make_inputs=_bidirectional_states(2, 2), call_kwargs={"mask": FULLY_MASKED},
+               id="lstm-initial_state-right-padded"),
         Sample({"layer": _cell_entry("LSTM", units=2, return_state=True), "merge_mode": None},
                make_inputs=_bidirectional_states(2, 2), id="lstm-initial_state-no-merge"),
         Sample({"layer": _cell_entry("SimpleRNN", units=3, return_sequences=True),

@@ -72,7 +72,7 @@ class GRU(FusedRNN):
     def fused_supported(self) -> bool:
         return super().fused_supported() and self.cell.reset_after
 
-    def fused_loop(self, sequences, states):
+    def fused_loop(self, sequences, states, batch_sizes=None):
         cell = self.cell
         units = cell.units
 
@@ -83,7 +83,11 @@ class GRU(FusedRNN):
         if cell.use_bias:
             bias = torch_order(cell.read_weight(cell.bias))
             params += [bias[0], bias[1]]
-        outputs, h = torch.gru(sequences, states[0].unsqueeze(0), params, cell.use_bias, 1, 0.0, False, False, True)
+        hx = states[0].unsqueeze(0)
+        if batch_sizes is None:
+            outputs, h = torch.gru(sequences, hx, params, cell.use_bias, 1, 0.0, False, False, True)
+        else:  # packed data: (steps of every row, features), `batch_sizes` rows at each step
+            outputs, h = torch.gru(sequences, batch_sizes, hx, params, cell.use_bias, 1, 0.0, False, False)
         return outputs, [h[0]]
 
     def get_config(self):

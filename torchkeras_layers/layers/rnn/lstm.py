@@ -69,15 +69,17 @@ class LSTM(FusedRNN):
     def seed(self):
         return self.cell.seed
 
-    def fused_loop(self, sequences, states):
+    def fused_loop(self, sequences, states, batch_sizes=None):
         cell = self.cell
         params = [cell.read_weight(cell.kernel).T, cell.read_weight(cell.recurrent_kernel).T]
         if cell.use_bias:
             bias = cell.read_weight(cell.bias)
             params += [bias, torch.zeros_like(bias)]
-        h0, c0 = states
-        outputs, h, c = torch.lstm(sequences, (h0.unsqueeze(0), c0.unsqueeze(0)), params, cell.use_bias, 1, 0.0,
-                                   False, False, True)
+        hx = [state.unsqueeze(0) for state in states]
+        if batch_sizes is None:
+            outputs, h, c = torch.lstm(sequences, hx, params, cell.use_bias, 1, 0.0, False, False, True)
+        else:  # packed data: (steps of every row, features), `batch_sizes` rows at each step
+            outputs, h, c = torch.lstm(sequences, batch_sizes, hx, params, cell.use_bias, 1, 0.0, False, False)
         return outputs, [h[0], c[0]]
 
     def get_config(self):
