@@ -146,7 +146,6 @@ class Layer(nn.Module):
             raise self._arg_error("input_shape", "must be a tuple of dimensions (without the batch axis)", input_shape, TypeError)
         self._declared_input_shape = (None,) + tuple(input_shape) if input_shape is not None else None
         self._build_args: tuple | None = None
-        self.register_forward_pre_hook(type(self)._class_pre_forward, with_kwargs=True)
 
     def __init_subclass__(cls, **kwargs):
         """Registers the class with the keywords of its class statement (`keras_module=`, `keras_name=`,
@@ -159,8 +158,10 @@ class Layer(nn.Module):
             cls.build = _recording_build(cls.__dict__["build"])
         # torch.compile caches compiled code per code object, up to `recompile_limit` (8) variants, and guards
         # on the module's class: a hook or a forward shared by many layer classes would hit that limit after
-        # 8 classes. Each class gets its own copy of the pre-forward hook and of an inherited forward.
+        # 8 classes. Each class gets its own copy of `__call__`, of the pre-forward code and of an inherited forward.
         cls._class_pre_forward = staticmethod(_own_code(Layer._pre_forward, cls))
+        if "__call__" not in cls.__dict__:
+            cls.__call__ = _own_code(Layer.__call__, cls)
         if "forward" not in cls.__dict__ and cls.forward is not nn.Module.forward:
             cls.forward = _own_code(cls.forward, cls)
 
@@ -420,6 +421,15 @@ class Layer(nn.Module):
     def _build_shapes(self, args: tuple, kwargs: dict) -> tuple:
         inputs = args[0] if args else next(iter(kwargs.values()), None)
         return (_shapes_of(inputs),)
+
+    def __call__(self, *args, **kwargs):
+        # Keras' `__call__` work (build on the first call, input checks, the policy's input cast) runs here
+        # rather than as a forward pre-hook: any hook sends nn.Module to its slow call path (~40% of a
+        # small Dense's call). User hooks still run, after it, as they ran after the hook.
+        changed = self._class_pre_forward(self, args, kwargs)
+        if changed is not None:
+            args, kwargs = changed
+        return super().__call__(*args, **kwargs)
 
     @staticmethod
     def _pre_forward(module: "Layer", args: tuple, kwargs: dict):
