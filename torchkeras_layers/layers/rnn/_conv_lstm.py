@@ -317,6 +317,7 @@ class ConvLSTM(RNN, registered=False):
 
     def build(self, sequences_shape, initial_state_shape=None):
         sequences_shape = tuple(sequences_shape)
+        self.input_spec.check(self, 0, sequences_shape)  # the rank, before the cell reads the step shape
         super().build(sequences_shape, initial_state_shape)
         # Keras fixes the cell's step shape once built: the spatial axes and the channels.
         self.input_spec = InputSpec(ndim=self.rank + 3,
