@@ -292,9 +292,11 @@ CONV_HOLES = np.array([[False, True, False], [True, False, True]])  # a masked f
 
 
 def _image(spatial, channels, data_format="channels_last", batch=CB, steps=CT) -> tuple:
+    """A sequence's shape, or (steps=None) one step's (a state's)."""
+    time = () if steps is None else (steps,)
     if data_format == "channels_first":
-        return (batch, steps, channels, *spatial)
-    return (batch, steps, *spatial, channels)
+        return (batch, *time, channels, *spatial)
+    return (batch, *time, *spatial, channels)
 
 
 def _conv_states(input_shape, state_shape):
@@ -317,7 +319,7 @@ def _conv_lstm_samples(rank: int) -> list[Sample]:
     odd = {1: (7,), 2: (7, 6), 3: (5, 4, 3)}[rank]  # TF 'same' with strides 2 pads these unevenly
     x = _image(spatial, 2)
     f = 2
-    out = _image(tuple(n - 2 for n in spatial), f)[:1] + _image(tuple(n - 2 for n in spatial), f)[2:]
+    out = _image(tuple(n - 2 for n in spatial), f, steps=None)  # the states of kernel 3, 'valid'
     samples = [
         Sample({"filters": f, "kernel_size": 3}, x, id="default"),
         Sample({"filters": f, "kernel_size": 3, "padding": "same", "return_sequences": True, "return_state": True},
@@ -400,9 +402,10 @@ def _conv_lstm_sampler(rank: int):
 def _conv_lstm_bad_inputs(name: str, rank: int) -> list[BadInput]:
     spatial = (5,) * rank
     x = _image(spatial, 2, batch=2)
-    wrong_state = [np.zeros(_image((4,) * rank, 2, batch=2)[:1] + _image((4,) * rank, 2, batch=2)[2:], np.float32)]
+    wrong_state = [np.zeros(_image((4,) * rank, 2, batch=2, steps=None), np.float32)]  # 'valid' gives 3s
     return [
-        BadInput({"filters": 2, "kernel_size": 3}, None, x[:1] + x[2:], match=ndim_error(name, rank + 3, rank + 2),
+        BadInput({"filters": 2, "kernel_size": 3}, None, _image(spatial, 2, batch=2, steps=None),
+                 match=ndim_error(name, rank + 3, rank + 2),
                  id="no-time-axis"),
         BadInput({"filters": 2, "kernel_size": 3}, None, x + (1,), match=ndim_error(name, rank + 3, rank + 4),
                  id="rank-too-high"),
@@ -415,7 +418,7 @@ def _conv_lstm_bad_inputs(name: str, rank: int) -> list[BadInput]:
         BadInput({"filters": 2, "kernel_size": 3}, None, x, call_kwargs={"initial_state": wrong_state * 2},
                  match=rf"{name}.*`initial_state`", id="initial_state-wrong-shape"),
         BadInput({"filters": 2, "kernel_size": 3, "padding": "same"}, None, x,
-                 call_kwargs={"initial_state": [np.zeros(x[:1] + x[2:], np.float32)]},
+                 call_kwargs={"initial_state": [np.zeros(_image(spatial, 2, batch=2, steps=None), np.float32)]},
                  match=rf"{name}.*`initial_state` must be 2 tensor", id="initial_state-one-state"),
         BadInput({"filters": 2, "kernel_size": 3, "stateful": True}, x, _image(spatial, 2, batch=3),
                  match=rf"{name}.*stateful", id="stateful-batch"),

@@ -17,10 +17,10 @@ import torch
 from ... import activations, regularizers
 from ...ops.convolution import conv
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
-from ...ops.padding import output_length, window_paddings
-from ..arguments import standardize_data_format, standardize_padding, standardize_tuple
+from ...ops.padding import window_paddings
 from ..base import FLOATING, InputSpec
 from ..convolutional.base_conv import _channels_last_memory
+from ..convolutional.base_window_conv import BaseWindowConv
 from ._cell_layer import delegate_to_cell
 from .dropout_rnn_cell import DropoutRNNCell
 from .lstm_cell import LSTMCell
@@ -32,9 +32,10 @@ _CELL_ARGS = ("filters", "kernel_size", "strides", "padding", "data_format", "di
               "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout")
 
 
-class ConvLSTMCell(DropoutRNNCell, registered=False):
+class ConvLSTMCell(DropoutRNNCell, BaseWindowConv, registered=False):
     """Keras' `ConvLSTMCell(rank, filters, kernel_size, ...)`: one step on a (batch, *spatial, channels)
-    (or channels_first) image; states [h, c] of the output's shape. `owner` is the class name of the
+    (or channels_first) image; states [h, c] of the output's shape. The window arguments, their checks and
+    the output arithmetic are every convolution's (BaseWindowConv). `owner` is the class name of the
     ConvLSTM layer that builds it: the arguments are that layer's, so its errors name it."""
 
     gates = 4
@@ -73,14 +74,8 @@ class ConvLSTMCell(DropoutRNNCell, registered=False):
         if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
             raise self._arg_error("filters", "must be a positive integer", filters)
         self.filters = filters
-        self.kernel_size = standardize_tuple(self, kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(self, strides, rank, "strides")
-        self.padding = standardize_padding(self, padding)
-        self.data_format = standardize_data_format(self, data_format)
-        self.dilation_rate = standardize_tuple(self, dilation_rate, rank, "dilation_rate")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise self._arg_error("strides", f"> 1 is not supported together with `dilation_rate` > 1 "
-                                  f"({self.dilation_rate})", self.strides)
+        self._set_window_args(kernel_size, strides, padding, data_format, dilation_rate)
+        self._reject_strided_dilation()
         # The dropout rates and the seed, as every recurrent cell takes them (`units` is the per-gate width).
         self._init_cell(filters, dropout, recurrent_dropout, seed)
         self.use_bias = bool(use_bias)
@@ -95,10 +90,7 @@ class ConvLSTMCell(DropoutRNNCell, registered=False):
         )
         self.recurrent_activation = self._resolve(activations.get, "recurrent_activation", recurrent_activation)
         self.state_size = -1  # as Keras: the states' shape is known once built (`get_initial_state`)
-        # Arguments of the torch op: 1-D convolutions run as 2-D ones over a unit height axis.
-        self._op_strides = lift_1d(self.strides)
-        self._op_dilation = lift_1d(self.dilation_rate)
-        self._op_unit = lift_1d((1,) * rank)
+        self._op_unit = lift_1d((1,) * rank)  # the recurrent convolution's strides and dilation
 
     # ------------------------------------------------------------------ errors name the owning layer
     def _arg_error(self, arg, expected, got, exc=ValueError):
@@ -115,52 +107,34 @@ class ConvLSTMCell(DropoutRNNCell, registered=False):
         return self.gates  # Keras' `dropout_mask_count = 4`: one input and one recurrent mask per gate
 
     # ------------------------------------------------------------------ shapes and build
-    @property
-    def _channel_axis(self) -> int:
-        return -1 if self.data_format == "channels_last" else 1
-
-    def _spatial(self, shape) -> tuple:
-        return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
-
-    def _with_channels(self, batch, spatial, channels) -> tuple:
-        if self.data_format == "channels_last":
-            return (batch, *spatial, channels)
-        return (batch, channels, *spatial)
-
-    def _output_spatial(self, spatial) -> tuple:
-        known = tuple(1 if n is None else n for n in spatial)  # TF SAME padding needs a size; unused when None
-        pads = window_paddings(self.padding, known, self.kernel_size, self.strides, self.dilation_rate)
-        return tuple(None if n is None else output_length(n, k, s, p, d)
-                     for n, k, s, d, p in zip(spatial, self.kernel_size, self.strides, self.dilation_rate, pads))
-
     def compute_output_shape(self, inputs_shape, states_shape=None):
         """(the output's shape, [h's, c's]) for one step of `inputs_shape`."""
         inputs_shape = tuple(inputs_shape)
-        shape = self._with_channels(inputs_shape[0], self._output_spatial(self._spatial(inputs_shape)), self.filters)
+        shape = self._output_shape(inputs_shape, self.filters, self._output_spatial(inputs_shape))
         return shape, [shape, shape]
 
     def build(self, input_shape, states_shape=None):
         input_shape = tuple(input_shape)
         where = f"{self._owner} ({self.name!r})"
-        spatial, channels = self._spatial(input_shape), input_shape[self._channel_axis]
+        spatial, channels = self._spatial_shape(input_shape), input_shape[self._channel_axis]
         if None in spatial:
             raise ValueError(f"{where}: ConvLSTM layers only support static spatial input shapes; received "
                              f"input shape {input_shape}")
         if channels is None or channels == 0:
             raise ValueError(f"{where}: the channel axis of the inputs must be known and non-zero; received "
                              f"input shape {input_shape}")
-        out_spatial = self._output_spatial(spatial)
+        out_spatial = tuple(self._output_spatial(input_shape))
         if any(n <= 0 for n in out_spatial):
             raise ValueError(f"{where}: input of spatial shape {spatial} is too small for `kernel_size`="
                              f"{self.kernel_size} with `dilation_rate`={self.dilation_rate} and "
                              f"padding={self.padding!r}: the output size would be zero or negative")
         self.spatial_dims, self.input_dim = spatial, channels
-        self.state_shape = self._with_channels(None, out_spatial, self.filters)[1:]
-        # Per-axis (lo, hi) paddings, fixed by the build shape (the layer's input spec keeps it).
-        input_pads = window_paddings(self.padding, spatial, self.kernel_size, self.strides, self.dilation_rate)
-        recurrent_pads = window_paddings("same", out_spatial, self.kernel_size, (1,) * self.rank)
+        self.state_shape = self._output_shape(input_shape, self.filters, out_spatial)[1:]
+        # Per-axis (lo, hi) paddings, fixed by the build shape (the layer's input spec keeps it); the
+        # recurrent convolution is 'same' with stride 1 and no dilation, as Keras' `recurrent_conv`.
         lift = ((0, 0),) if self.rank == 1 else ()
-        self._input_pads, self._recurrent_pads = lift + input_pads, lift + recurrent_pads
+        self._input_pads = lift + self._paddings(spatial)
+        self._recurrent_pads = lift + window_paddings("same", out_spatial, self.kernel_size, (1,) * self.rank)
 
         # torch layout (4F, in, *k) -> Keras layout (*k, in, 4F)
         to_keras = tuple(range(2, self.rank + 2)) + (1, 0)
