@@ -114,20 +114,10 @@ class ConvLSTMCell(DropoutRNNCell, BaseWindowConv, registered=False):
         return shape, [shape, shape]
 
     def build(self, input_shape, states_shape=None):
+        """`input_shape`: one step's, checked by the ConvLSTM layer (`check_step_shape`)."""
         input_shape = tuple(input_shape)
-        where = f"{self._owner} ({self.name!r})"
         spatial, channels = self._spatial_shape(input_shape), input_shape[self._channel_axis]
-        if None in spatial:
-            raise ValueError(f"{where}: ConvLSTM layers only support static spatial input shapes; received "
-                             f"input shape {input_shape}")
-        if channels is None or channels == 0:
-            raise ValueError(f"{where}: the channel axis of the inputs must be known and non-zero; received "
-                             f"input shape {input_shape}")
         out_spatial = tuple(self._output_spatial(input_shape))
-        if any(n <= 0 for n in out_spatial):
-            raise ValueError(f"{where}: input of spatial shape {spatial} is too small for `kernel_size`="
-                             f"{self.kernel_size} with `dilation_rate`={self.dilation_rate} and "
-                             f"padding={self.padding!r}: the output size would be zero or negative")
         self.spatial_dims, self.input_dim = spatial, channels
         self.state_shape = self._output_shape(input_shape, self.filters, out_spatial)[1:]
         # Per-axis (lo, hi) paddings, fixed by the build shape (the layer's input spec keeps it); the
@@ -155,6 +145,21 @@ class ConvLSTMCell(DropoutRNNCell, BaseWindowConv, registered=False):
 
     # Keras' unit_forget_bias, as LSTMCell's (`units` is `filters` here).
     _forget_bias_initializer = LSTMCell._forget_bias_initializer
+
+    def check_step_shape(self, layer, input_shape) -> None:
+        """What Keras refuses to build on, with errors naming `layer` (the ConvLSTM that owns the cell)."""
+        where = f"{type(layer).__name__} ({layer.name!r})"
+        spatial, channels = self._spatial_shape(input_shape), input_shape[self._channel_axis]
+        if None in spatial:
+            raise ValueError(f"{where}: ConvLSTM layers only support static spatial input shapes; received "
+                             f"step shape {input_shape}")
+        if channels is None or channels == 0:
+            raise ValueError(f"{where}: the channel axis of the inputs must be known and non-zero; received "
+                             f"step shape {input_shape}")
+        if any(n <= 0 for n in self._output_spatial(input_shape)):
+            raise ValueError(f"{where}: input of spatial shape {spatial} is too small for `kernel_size`="
+                             f"{self.kernel_size} with `dilation_rate`={self.dilation_rate} and "
+                             f"padding={self.padding!r}: the output size would be zero or negative")
 
     def get_initial_state(self, batch_size: int, like: torch.Tensor | None = None) -> list[torch.Tensor]:
         dtype = like.dtype if like is not None else self.compute_dtype
@@ -292,6 +297,7 @@ class ConvLSTM(RNN, registered=False):
     def build(self, sequences_shape, initial_state_shape=None):
         sequences_shape = tuple(sequences_shape)
         self.input_spec.check(self, 0, sequences_shape)  # the rank, before the cell reads the step shape
+        self.cell.check_step_shape(self, (sequences_shape[0], *sequences_shape[2:]))
         super().build(sequences_shape, initial_state_shape)
         # Keras fixes the cell's step shape once built: the spatial axes and the channels.
         self.input_spec = InputSpec(ndim=self.rank + 3,
