@@ -239,13 +239,13 @@ def test_unsupported_layers_are_all_listed():
     inner = keras.Sequential([keras.Input((4, 5, 3)), L.RandomBrightness(0.2, name="inner_brightness")],
                              name="inner")
     x = keras.Input((4, 5, 3), name="x")
-    y = L.ConvLSTM1D(3, 2, name="my_convlstm")(x)
+    y = L.RandomGrayscale(name="my_grayscale")(x)
     z = L.Dense(2, name="ok_dense")(y)
     model = keras.Model(x, [z, inner(x)], name="mixed")
     with pytest.raises(NotImplementedError) as info:
         tkl.from_keras(model)
     message = str(info.value)
-    assert "'my_convlstm' (ConvLSTM1D)" in message and "'inner_brightness' (RandomBrightness)" in message
+    assert "'my_grayscale' (RandomGrayscale)" in message and "'inner_brightness' (RandomBrightness)" in message
     assert "2 layer(s)" in message
     assert "ok_dense" not in message
 

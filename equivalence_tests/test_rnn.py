@@ -1,7 +1,8 @@
 """Recurrent layers against Keras where the generic spec tests cannot reach: stateful calls in sequence
 (the harness's build call would advance both layers' states with different weights) and our two code
 paths, torch's fused kernel (packed for a right-padded mask) and the time loop, each forced and asserted
-to be the one that ran."""
+to be the one that ran; ConvLSTM2D stateful, in training with Keras' dropout masks, in a converted model,
+and what Keras fails on only in a call."""
 
 from __future__ import annotations
 
@@ -175,3 +176,80 @@ def test_auto_picks_the_fused_kernel_only_where_it_is_keras():
     forced.path = "fused"
     with pytest.raises(ValueError, match=r"LSTM .*path='fused'.*a mask that is not right-padded"):
         forced(x, mask=holes)
+
+
+# ---------------------------------------------------------------------------- ConvLSTM
+CONV_X = (2, 3, 5, 4, 2)  # ConvLSTM2D sequences: (batch, time, rows, cols, channels)
+
+
+def test_conv_lstm_stateful_batches_and_reset_match_keras():
+    ours, theirs = _pair("ConvLSTM2D", {"filters": 2, "kernel_size": 3, "padding": "same", "stateful": True},
+                         CONV_X)
+    rng = np.random.default_rng(0)
+    for call in range(3):
+        if call == 2:
+            ours.reset_state()
+            theirs.reset_state()
+        mine, reference = _call_both(ours, theirs, rng.standard_normal(CONV_X).astype(np.float32))
+        assert_close(mine[0], reference[0], FORWARD["float32"], f"ConvLSTM2D stateful call {call} output")
+        for a, b in zip(ours.states, theirs.states):
+            assert_close(a.numpy(), np.asarray(b), STATE["float32"], f"ConvLSTM2D stateful call {call} kept state")
+
+
+@pytest.mark.parametrize("rates", [(0.4, 0.0), (0.0, 0.3), (0.4, 0.3)], ids=["dropout", "recurrent", "both"])
+def test_conv_lstm_dropout_in_training_matches_keras_given_the_same_masks(rates):
+    """Keras draws four masks per sequence (one per gate) and caches them on the cell; handing both cells
+    the same masks compares the masked gates (our one grouped convolution) with Keras' four convolutions."""
+    dropout, recurrent_dropout = rates
+    ours, theirs = _pair("ConvLSTM2D", {"filters": 2, "kernel_size": 3, "dropout": dropout,
+                                        "recurrent_dropout": recurrent_dropout, "return_sequences": True}, CONV_X)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(CONV_X).astype(np.float32)
+
+    def masks(rate, shape):
+        if rate == 0.0:
+            return None
+        return (rng.random((4, *shape)) > rate).astype(np.float32) / (1.0 - rate)
+
+    input_masks = masks(dropout, (2, 5, 4, 2))
+    recurrent_masks = masks(recurrent_dropout, (2, 3, 2, 2))
+    ours.cell.dropout_masks = lambda step, state, training: tuple(
+        None if m is None or not training else torch.from_numpy(m) for m in (input_masks, recurrent_masks))
+    theirs.cell._dropout_mask = None if input_masks is None else list(to_tf(input_masks))
+    theirs.cell._recurrent_dropout_mask = None if recurrent_masks is None else list(to_tf(recurrent_masks))
+    mine = ours(to_torch(x), training=True)
+    reference = theirs(to_tf(x), training=True)
+    assert_close(mine.detach().numpy(), np.asarray(reference), FORWARD["float32"], "ConvLSTM2D dropout output")
+    assert_close(ours(to_torch(x), training=False).detach().numpy(), np.asarray(theirs(to_tf(x), training=False)),
+                 FORWARD["float32"], "ConvLSTM2D without dropout in inference")
+
+
+def test_conv_lstm_from_keras_sequential():
+    import keras
+
+    import torchkeras_layers as tkl
+
+    model = keras.Sequential([keras.Input(CONV_X[1:]),
+                              keras.layers.ConvLSTM2D(3, 3, padding="same", return_sequences=True),
+                              keras.layers.ConvLSTM2D(2, (2, 3), strides=2, padding="same"),
+                              keras.layers.Flatten(), keras.layers.Dense(2)])
+    ours = tkl.from_keras(model)
+    assert [type(layer).__name__ for layer in ours.layers] == ["ConvLSTM2D", "ConvLSTM2D", "Flatten", "Dense"]
+    x = np.random.default_rng(5).standard_normal(CONV_X).astype(np.float32)
+    with torch.no_grad():
+        mine = ours(to_torch(x)).numpy()
+    assert_close(mine, np.asarray(model(to_tf(x))), FORWARD["float32"], "from_keras ConvLSTM2D model")
+
+
+@pytest.mark.parametrize("config", [{"filters": 0, "kernel_size": 3}, {"filters": 2, "kernel_size": 3, "strides": 0}],
+                         ids=["zero-filters", "zero-strides"])
+def test_conv_lstm_rejects_what_keras_fails_on_at_its_first_call(config):
+    """Keras constructs these and fails in its first call (an empty convolution, a division by zero);
+    ours refuses them at construction, naming the layer and the argument."""
+    import keras
+
+    x = np.zeros(CONV_X, np.float32)
+    with pytest.raises(Exception):  # noqa: B017 - Keras raises ValueError / OverflowError from its conv
+        keras.layers.ConvLSTM2D(**config)(x)
+    with pytest.raises(ValueError, match=r"ConvLSTM2D: argument `(filters|strides)`"):
+        layers.ConvLSTM2D(**config)

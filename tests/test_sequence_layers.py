@@ -109,3 +109,32 @@ def test_attention_query_mask_is_the_output_mask():
     assert torch.all(out[~q_mask] == 0)
     assert torch.equal(layer.compute_mask([q, v], [q_mask, None]), q_mask)
     assert layer.compute_mask([q, v], None) is None
+
+
+# ---------------------------------------------------------------------------- ConvLSTM
+@pytest.mark.parametrize("kwargs,arg", [({"filters": -1}, "filters"), ({"filters": 2.0}, "filters"),
+                                        ({"filters": "a"}, "filters"), ({"filters": 2, "strides": 0}, "strides")])
+def test_conv_lstm_bad_arguments_name_the_layer(kwargs, arg):
+    # Keras constructs these (its cell validates neither `filters` nor zero strides) and fails later.
+    with pytest.raises((ValueError, TypeError), match=rf"ConvLSTM3D: argument `{arg}`"):
+        layers.ConvLSTM3D(kernel_size=2, **kwargs)
+
+
+def test_conv_lstm_rejects_integer_images_and_unknown_spatial_build():
+    with pytest.raises(TypeError, match=r"ConvLSTM1D: argument `inputs` must be floating"):
+        layers.ConvLSTM1D(2, 3)(torch.ones(2, 3, 6, 1, dtype=torch.int32))
+    with pytest.raises(ValueError, match=r"ConvLSTM2D \('.*'\): ConvLSTM layers only support static spatial"):
+        layers.ConvLSTM2D(2, 3).build((None, None, None, 5, 2))
+
+
+def test_conv_lstm_output_shapes_follow_keras_conv_arithmetic():
+    # Keras' compute_conv_output_shape: 'same' gives ceil(n / s), 'valid' (n - span) // s + 1; None stays None.
+    layer = layers.ConvLSTM2D(4, (3, 2), strides=2, padding="same", return_sequences=True, return_state=True)
+    assert layer.compute_output_shape((None, 7, 9, 5, 3)) == ((None, 7, 5, 3, 4), (None, 5, 3, 4), (None, 5, 3, 4))
+    first = layers.ConvLSTM1D(2, 3, dilation_rate=2, data_format="channels_first")
+    assert first.compute_output_shape((8, None, 3, None)) == (8, 2, None)
+    assert first.compute_output_shape((8, 4, 3, 10)) == (8, 2, 6)
+    layer(torch.randn(1, 2, 9, 5, 3))
+    assert [tuple(w.shape) for w in layer.get_weights()] == [(3, 2, 3, 16), (3, 2, 4, 16), (16,)]
+    # unit_forget_bias: ones for the forget block (i, f, c, o)
+    np.testing.assert_array_equal(layer.get_weights()[2], np.repeat([0.0, 1.0, 0.0, 0.0], 4))

@@ -1,5 +1,5 @@
 """Recurrent layers against Keras 3.15: LSTM, GRU (reset_after both ways), SimpleRNN, their cells, RNN over
-a cell or a stack of cells. Every argument, masks (right-padded, holes, fully masked rows), initial
+a cell or a stack of cells, ConvLSTM1D/2D/3D (both paddings, strides, dilation, both data formats). Every argument, masks (right-padded, holes, fully masked rows), initial
 states, return_state, go_backwards, dropout in inference, both of our
 code paths (torch's fused kernel, also packed for right-padded masks, and the time loop). Stateful calls in sequence and the forced
 choice of path are compared with Keras in `equivalence_tests/test_rnn.py` (the harness's build call
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import numpy_refs_rnn
 from ..registry import BadInput, LayerSpec, Sample, ndim_error
 
 B, T, D = 3, 5, 4
@@ -310,4 +311,168 @@ STACKED_RNN_CELLS = LayerSpec(
     bad_configs=[({"cells": [3]}, "not-a-cell")],
 )
 
-SPECS = [LSTM, GRU, SIMPLE_RNN, LSTM_CELL, GRU_CELL, SIMPLE_RNN_CELL, RNN, STACKED_RNN_CELLS, BIDIRECTIONAL]
+# ---------------------------------------------------------------------------- ConvLSTM1D/2D/3D
+CB, CT = 2, 3  # batch and timesteps of the ConvLSTM samples (small images: every step is a convolution)
+CONV_RIGHT_PADDED = np.array([[True, True, True], [True, False, False]])
+CONV_HOLES = np.array([[False, True, False], [True, False, True]])  # a masked first step included
+
+
+def _image(spatial, channels, data_format="channels_last", batch=CB, steps=CT) -> tuple:
+    """A sequence's shape, or (steps=None) one step's (a state's)."""
+    time = () if steps is None else (steps,)
+    if data_format == "channels_first":
+        return (batch, *time, channels, *spatial)
+    return (batch, *time, *spatial, channels)
+
+
+def _conv_states(input_shape, state_shape):
+    def make(rng):
+        return [rng.standard_normal(input_shape)], {"initial_state": [rng.standard_normal(state_shape)
+                                                                      for _ in range(2)]}
+
+    return make
+
+
+def _channels_first_numpy(config, input_shape, sample_id, **kwargs) -> Sample:
+    """TensorFlow's CPU Conv1D/Conv2D refuse NCHW, so Keras cannot run a channels_first ConvLSTM1D/2D:
+    the numpy reference (float64 gradients by gradcheck)."""
+    return Sample({**config, "data_format": "channels_first"}, input_shape, reference=numpy_refs_rnn.conv_lstm,
+                  id=sample_id, **kwargs)
+
+
+def _conv_lstm_samples(rank: int) -> list[Sample]:
+    spatial = {1: (6,), 2: (5, 4), 3: (3, 4, 3)}[rank]
+    odd = {1: (7,), 2: (7, 6), 3: (5, 4, 3)}[rank]  # TF 'same' with strides 2 pads these unevenly
+    x = _image(spatial, 2)
+    f = 2
+    out = _image(tuple(n - 2 for n in spatial), f, steps=None)  # the states of kernel 3, 'valid'
+    samples = [
+        Sample({"filters": f, "kernel_size": 3}, x, id="default"),
+        Sample({"filters": f, "kernel_size": 3, "padding": "same", "return_sequences": True, "return_state": True},
+               x, id="same-sequences-and-state"),
+        Sample({"filters": 3, "kernel_size": 2, "strides": 2, "padding": "same", "return_sequences": True},
+               _image(odd, 2), id="strides-same-uneven"),
+        Sample({"filters": f, "kernel_size": (2,) * rank, "strides": (2,) + (1,) * (rank - 1)}, _image(odd, 2),
+               id="strides-valid"),
+        Sample({"filters": f, "kernel_size": 2, "dilation_rate": 2, "padding": "same", "return_sequences": True},
+               _image(odd, 1), id="dilation-same"),
+        Sample({"filters": f, "kernel_size": 2, "padding": "same"}, x, id="even-kernel-same"),
+        Sample({"filters": f, "kernel_size": 3, "go_backwards": True, "return_sequences": True}, x,
+               id="go_backwards"),
+        Sample({"filters": f, "kernel_size": 3, "use_bias": False, "return_state": True}, x, id="no-bias"),
+        Sample({"filters": f, "kernel_size": 3, "unit_forget_bias": False, "bias_initializer": RANDOM_INIT,
+                "kernel_initializer": RANDOM_INIT, "recurrent_initializer": "glorot_normal"}, x,
+               id="initializers"),
+        Sample({"filters": f, "kernel_size": 3, "activation": "relu", "recurrent_activation": "softsign",
+                "return_sequences": True}, x, id="activations"),
+        Sample({"filters": f, "kernel_size": 3, "return_sequences": True}, x,
+               call_kwargs={"mask": CONV_RIGHT_PADDED}, id="mask-right-padded"),
+        Sample({"filters": f, "kernel_size": 3, "return_sequences": True, "return_state": True}, x,
+               call_kwargs={"mask": CONV_HOLES}, id="mask-holes"),
+        Sample({"filters": f, "kernel_size": 3, "return_sequences": True, "go_backwards": True}, x,
+               call_kwargs={"mask": CONV_RIGHT_PADDED}, id="mask-go_backwards"),
+        Sample({"filters": f, "kernel_size": 3, "return_sequences": True, "zero_output_for_mask": True}, x,
+               call_kwargs={"mask": CONV_HOLES}, id="zero_output_for_mask"),
+        Sample({"filters": f, "kernel_size": 3, "return_sequences": True, "return_state": True},
+               make_inputs=_conv_states(x, out), id="initial_state"),
+        Sample({"filters": f, "kernel_size": 3, "return_state": True}, make_inputs=_conv_states(x, out),
+               call_kwargs={"mask": CONV_HOLES}, id="initial_state-mask"),
+        Sample({"filters": f, "kernel_size": 3, "unroll": True}, x, id="unroll"),
+        Sample({"filters": f, "kernel_size": 3, "dropout": 0.5, "recurrent_dropout": 0.3, "seed": 1}, x,
+               training=False, id="dropout-inference"),
+        Sample({"filters": f, "kernel_size": 3, "kernel_regularizer": "l2", "recurrent_regularizer": "l1",
+                "bias_regularizer": "l1l2", "activity_regularizer": "l2", "kernel_constraint": "max_norm",
+                "recurrent_constraint": "unit_norm", "bias_constraint": "non_neg"}, x, id="regularizers-constraints"),
+        Sample({"filters": 1, "kernel_size": 1}, _image((1,) * rank, 1, batch=1, steps=1), id="one-filter-one-step"),
+    ]
+    first = {"filters": f, "kernel_size": 3, "padding": "same", "return_sequences": True, "return_state": True}
+    strided = {"filters": f, "kernel_size": 2, "strides": 2, "padding": "same"}
+    if rank == 3:  # TensorFlow runs channels_first 3-D convolutions through XLA: compared with Keras
+        samples += [Sample({**first, "data_format": "channels_first"}, _image(spatial, 2, "channels_first"),
+                           id="channels_first"),
+                    Sample({**strided, "data_format": "channels_first"}, _image(odd, 2, "channels_first"),
+                           call_kwargs={"mask": CONV_HOLES}, id="channels_first-strides-mask")]
+    else:
+        samples += [_channels_first_numpy(first, _image(spatial, 2, "channels_first"), "channels_first"),
+                    _channels_first_numpy(strided, _image(odd, 2, "channels_first"), "channels_first-strides-mask",
+                                          call_kwargs={"mask": CONV_HOLES})]
+    return samples
+
+
+def _conv_lstm_sampler(rank: int):
+    def sample(rng) -> Sample:
+        kernel = tuple(int(k) for k in rng.integers(1, 4, size=rank))
+        strides, dilation = (1,) * rank, (1,) * rank
+        if rng.random() < 0.3:
+            strides = tuple(int(s) for s in rng.integers(1, 3, size=rank))
+        elif rng.random() < 0.3:
+            dilation = tuple(int(d) for d in rng.integers(1, 3, size=rank))
+        padding = str(rng.choice(["valid", "same"]))
+        span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+        spatial = tuple(int(n) for n in rng.integers(1, 4, size=rank) + span)  # at least one valid window
+        batch, steps = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+        config = {"filters": int(rng.integers(1, 4)), "kernel_size": kernel, "strides": strides,
+                  "dilation_rate": dilation, "padding": padding, "use_bias": bool(rng.random() < 0.8),
+                  "return_sequences": bool(rng.random() < 0.5), "return_state": bool(rng.random() < 0.4),
+                  "go_backwards": bool(rng.random() < 0.3), "unit_forget_bias": bool(rng.random() < 0.7)}
+        kwargs = {}
+        if rng.random() < 0.4:
+            kwargs["mask"] = rng.random((batch, steps)) < 0.6
+        data_format = "channels_first" if rank == 3 and rng.random() < 0.3 else "channels_last"
+        config["data_format"] = data_format
+        return Sample(config, _image(spatial, int(rng.integers(1, 3)), data_format, batch, steps), call_kwargs=kwargs)
+
+    return sample
+
+
+def _conv_lstm_bad_inputs(name: str, rank: int) -> list[BadInput]:
+    spatial = (5,) * rank
+    x = _image(spatial, 2, batch=2)
+    wrong_state = [np.zeros(_image((4,) * rank, 2, batch=2, steps=None), np.float32)]  # 'valid' gives 3s
+    return [
+        BadInput({"filters": 2, "kernel_size": 3}, None, _image(spatial, 2, batch=2, steps=None),
+                 match=ndim_error(name, rank + 3, rank + 2),
+                 id="no-time-axis"),
+        BadInput({"filters": 2, "kernel_size": 3}, None, x + (1,), match=ndim_error(name, rank + 3, rank + 4),
+                 id="rank-too-high"),
+        BadInput({"filters": 2, "kernel_size": 3}, x, _image((6,) * rank, 2, batch=2),
+                 match=rf"layer {name}.*expected axis 2 of input shape to have value 5", id="spatial-changed"),
+        BadInput({"filters": 2, "kernel_size": 3}, x, _image(spatial, 3, batch=2),
+                 match=rf"layer {name}.*expected axis {rank + 2} of input shape to have value 2", id="channels-changed"),
+        BadInput({"filters": 2, "kernel_size": 7}, None, x, match=rf"{name} .*too small for `kernel_size`",
+                 id="input-too-small"),
+        BadInput({"filters": 2, "kernel_size": 3}, None, x, call_kwargs={"initial_state": wrong_state * 2},
+                 match=rf"{name}.*`initial_state`", id="initial_state-wrong-shape"),
+        BadInput({"filters": 2, "kernel_size": 3, "padding": "same"}, None, x,
+                 call_kwargs={"initial_state": [np.zeros(_image(spatial, 2, batch=2, steps=None), np.float32)]},
+                 match=rf"{name}.*`initial_state` must be 2 tensor", id="initial_state-one-state"),
+        BadInput({"filters": 2, "kernel_size": 3, "stateful": True}, x, _image(spatial, 2, batch=3),
+                 match=rf"{name}.*stateful", id="stateful-batch"),
+    ]
+
+
+def _conv_lstm_bad_configs(rank: int) -> list[tuple[dict, str]]:
+    return [
+        ({"filters": 2, "kernel_size": 0}, "zero-kernel_size"),
+        ({"filters": 2, "kernel_size": (3,) * (rank + 1)}, "kernel_size-length"),
+        ({"filters": 2, "kernel_size": 3, "padding": "full"}, "padding-full"),
+        ({"filters": 2, "kernel_size": 3, "padding": "causal"}, "padding-causal"),
+        ({"filters": 2, "kernel_size": 3, "data_format": "nhwc"}, "data_format"),
+        ({"filters": 2, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, "strides-with-dilation"),
+        ({"filters": 2, "kernel_size": 3, "dilation_rate": 0}, "zero-dilation"),
+        ({"filters": 2, "kernel_size": 3, "dropout": "high"}, "dropout-not-a-number"),
+        ({"filters": 2, "kernel_size": 3, "activation": "no_such_activation"}, "activation"),
+        ({"filters": 2, "kernel_size": 3, "not_an_argument": 1}, "unknown-kwarg"),
+    ]
+
+
+def _conv_lstm_spec(rank: int) -> LayerSpec:
+    name = f"ConvLSTM{rank}D"
+    return LayerSpec(name=name, samples=_conv_lstm_samples(rank), sampler=_conv_lstm_sampler(rank),
+                     bad_configs=_conv_lstm_bad_configs(rank), bad_inputs=_conv_lstm_bad_inputs(name, rank))
+
+
+CONV_LSTM_1D, CONV_LSTM_2D, CONV_LSTM_3D = (_conv_lstm_spec(rank) for rank in (1, 2, 3))
+
+SPECS = [LSTM, GRU, SIMPLE_RNN, LSTM_CELL, GRU_CELL, SIMPLE_RNN_CELL, RNN, STACKED_RNN_CELLS, BIDIRECTIONAL,
+         CONV_LSTM_1D, CONV_LSTM_2D, CONV_LSTM_3D]

@@ -153,11 +153,11 @@ class RNN(Layer):
         for t in range(sequences.shape[1]):
             output, new_states = step(t, states)
             if mask is not None:
-                keep = mask[:, t].unsqueeze(-1)
+                keep = mask[:, t]
                 if previous is None or self.zero_output_for_mask:
                     previous = torch.zeros_like(output)
-                output = torch.where(keep, output, previous)
-                new_states = pytree.tree_map(lambda new, old, keep=keep: torch.where(keep, new, old),
+                output = torch.where(_per_sample(keep, output), output, previous)
+                new_states = pytree.tree_map(lambda new, old, keep=keep: torch.where(_per_sample(keep, new), new, old),
                                              new_states, states)
                 previous = output
             states = new_states
@@ -212,6 +212,11 @@ class RNN(Layer):
         config = dict(config)
         holder = cls.__new__(cls)  # names the class in a bad entry's error
         return cls(deserialize_nested(holder, "cell", config.pop("cell")), **config)
+
+
+def _per_sample(keep: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """A (batch,) timestep mask shaped to broadcast over `like` (batch, ...): ConvLSTM steps are images."""
+    return keep.view(keep.shape[0], *([1] * (like.dim() - 1)))
 
 
 __all__ = ["RNN"]
