@@ -59,3 +59,13 @@ def test_the_journal_file_path_is_the_file_the_storage_writes(tmp_path):
     assert optuna_compat.journal_file_path(storage) == str(path)
     optuna.create_study(storage=storage, study_name="s")
     assert path.stat().st_size > 0
+
+
+def test_trial_number_reads_the_storage_without_making_a_trial():
+    study = optuna.create_study()
+    study.enqueue_trial({})
+    study.enqueue_trial({})
+    second = study.trials[1]._trial_id
+    calls = []
+    study.sampler.before_trial = lambda *args: calls.append(args)
+    assert optuna_compat.trial_number(study, second) == 1 and calls == []

@@ -18,7 +18,7 @@ import optuna
 from optuna.storages._heartbeat import BaseHeartbeat, get_heartbeat_thread
 
 __all__ = ["fail_trials_claimed_without_heartbeat", "heartbeat", "heartbeat_interval", "journal_file_path",
-           "pop_waiting_trial_id"]
+           "pop_waiting_trial_id", "trial_number"]
 
 
 def pop_waiting_trial_id(study: optuna.Study) -> int | None:
@@ -36,6 +36,12 @@ def heartbeat_interval(study: optuna.Study) -> int | None:
     storage = study._storage
     # `_CachedStorage` (what RDBStorage studies hold) forwards the heartbeat methods to the RDB storage.
     return storage.get_heartbeat_interval() if isinstance(storage, BaseHeartbeat) else None
+
+
+def trial_number(study: optuna.Study, trial_id: int) -> int:
+    """A trial's number from its storage id, without making an `optuna.Trial` (which runs the sampler's
+    `before_trial`, and TPE's writes to the trial: an error once another worker has failed it)."""
+    return study._storage.get_trial_number_from_id(trial_id)
 
 
 def journal_file_path(storage: optuna.storages.JournalStorage) -> str | None:

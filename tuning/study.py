@@ -392,8 +392,8 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
         frozen = _run_trial(study, trial_id, objective, retry)
         if frozen is None:
             grace = GRACE_HEARTBEATS * (optuna_compat.heartbeat_interval(study) or 0)
-            log(f"Trial {optuna.Trial(study, trial_id).number}: another worker saw no heartbeat from this one for "
-                f"{grace} s and queued the trial again; this run's result is dropped")
+            log(f"Trial {optuna_compat.trial_number(study, trial_id)}: another worker saw no heartbeat from this "
+                f"one for {grace} s and queued the trial again; this run's result is dropped")
             continue
         finished += 1
         if on_trial_end is not None:
