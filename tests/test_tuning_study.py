@@ -174,12 +174,13 @@ def test_journal_storage_runs_the_exact_budget_too(tmp_path):
     assert states(reopened) == {"complete": 3, "budget": 3}
 
 
-@pytest.mark.parametrize("lost_race", [
-    "table studies already exists",  # another worker's CREATE TABLE won
-    "database is locked",  # another worker holds the write lock
+@pytest.mark.parametrize("error, lost_race", [
+    ("OperationalError", "table studies already exists"),  # SQLite: another worker's CREATE TABLE won
+    ("OperationalError", "database is locked"),  # SQLite: another worker holds the write lock
+    ("ProgrammingError", 'relation "studies" already exists'),  # PostgreSQL (seen in the chaos test)
 ])
-def test_workers_starting_together_on_a_fresh_sqlite_file_retry_the_losing_create(tmp_path, monkeypatch,
-                                                                                  lost_race):
+def test_workers_starting_together_on_a_fresh_database_retry_the_losing_create(tmp_path, monkeypatch, error,
+                                                                               lost_race):
     import sqlalchemy
 
     real, calls = study_mod.RDBStorage, []
@@ -187,7 +188,7 @@ def test_workers_starting_together_on_a_fresh_sqlite_file_retry_the_losing_creat
     def loses_once(*args, **kwargs):
         calls.append(args)
         if len(calls) == 1:
-            raise sqlalchemy.exc.OperationalError("CREATE TABLE studies", {}, Exception(lost_race))
+            raise getattr(sqlalchemy.exc, error)("CREATE TABLE studies", {}, Exception(lost_race))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(study_mod, "RDBStorage", loses_once)

@@ -129,11 +129,12 @@ def make_storage(url: str | None = None, journal: str | None = None, *, heartbea
             if parsed.get_backend_name() == "sqlite":
                 _lock_sqlite_transactions_at_begin(storage.engine)
             return storage
-        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as err:
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as err:
             # Workers starting together on a fresh database race to create its tables; anything else
             # (a refused connection, a read-only file) is said at once.
             # SQLite says so as "database is locked" or "table ... already exists" (another worker's
-            # CREATE won), alembic's version row as an IntegrityError.
+            # CREATE won), PostgreSQL as a ProgrammingError 'relation "studies" already exists', alembic's
+            # version row as an IntegrityError.
             racing = isinstance(err, sqlalchemy.exc.IntegrityError) or any(
                 sign in str(err.orig) for sign in ("locked", "already exists"))
             if not racing or attempt == 4:
