@@ -135,14 +135,18 @@ def _construct(name: str, size: int):
 
 @contextlib.contextmanager
 def _floatx(dtype: str):
+    """Keras' floatx and global dtype policy `dtype` (the policy too: once read, Keras keeps the policy it made
+    from the floatx of that time)."""
     import keras
 
-    previous = keras.config.floatx()
+    previous, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)
     try:
         yield
     finally:
         keras.config.set_floatx(previous)
+        keras.config.set_dtype_policy(previous_policy)
 
 
 def build_float64_twin(name: str, size: int, weights: list):
@@ -153,6 +157,10 @@ def build_float64_twin(name: str, size: int, weights: list):
     import tensorflow as tf
 
     model = _construct(name, size)
+    not_float64 = [layer.name for layer in model._flatten_layers(include_self=False, recursive=True)
+                   if layer.weights and layer.compute_dtype != "float64"]
+    if not_float64:
+        raise RuntimeError(f"{name} built for float64 has layers computing in another dtype: {not_float64[:5]}")
     model.set_weights([w.astype(np.float64) if np.issubdtype(w.dtype, np.floating) else w for w in weights])
     _dropout_off(model)
     for layer in model._flatten_layers(include_self=False, recursive=True):
