@@ -5,17 +5,31 @@ and compared with Keras.
 
 Per model: the Keras model with random biases and BatchNormalization statistics (so that every weight
 matters), logits (`classifier_activation=None`), Dropout rates set to 0 (so that training mode is
-deterministic on both sides); then `from_keras`, and the largest absolute difference from Keras of the
-inference outputs, the training-mode outputs (BatchNormalization on batch statistics), the gradient of a
-random linear function of the outputs with respect to the input, and the inference outputs of
-`to_keras(ours)`; with `--compile`, `torch.compile(fullgraph=True)` against eager. `ok` says every
-comparison is within the suite's float32 tolerances (`tolerances.FORWARD` / `GRADIENT`).
-The markdown file holds the table without timings (timings vary from run to run and are printed only).
+deterministic on both sides), and the same model (same weights) built by Keras in float64; `from_keras` of
+each. Compared: the inference outputs, the training-mode outputs (BatchNormalization on batch statistics), the
+gradient of a random linear function of the outputs with respect to the input, the inference outputs of
+`to_keras(ours)` and, with `--compile`, of `torch.compile(fullgraph=True)`.
+
+Why two precisions: a deep network with random BatchNormalization statistics amplifies rounding errors, so
+two correct float32 programs (Keras' and ours, which differ in kernels and summation order) can be far apart
+(EfficientNetB0: 0.19 between Keras float32 and Keras float64 at the logits). Keras' float64 model is the
+reference, and a model is `ok` when
+- float32: ours is as accurate as Keras: elementwise ``|ours32 - ref| <= 2 * max|keras32 - ref| + tol32``
+  (`tol32` the suite's float32 tolerance, `tolerances.FORWARD` / `GRADIENT`), and
+- float64: ours(float64) equals Keras(float64) within the suite's float64 tolerance, which a float32
+  rounding anywhere in our float64 path would break;
+- `to_keras(ours)` equals Keras within the float32 tolerance; the compiled model is as accurate as Keras'.
+Keras' float64 models get their `Rescaling` / `Normalization(mean=, variance=)` constants as float64 arrays:
+the TF backend rounds Python-float constants to float32 first (docs/deviations.md), which alone moves
+EfficientNetB0's float64 logits by 0.42.
+The markdown file holds the table without timings (timings vary from run to run and are printed only); rows of
+models not run this time are kept from the file.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -30,6 +44,16 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 MIN_SIZE = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 71}
 BATCH = 4
 CLASSES = 10
+KERAS_ERROR_FACTOR = 2  # ours(float32) may be off the float64 reference by twice Keras' own float32 error
+
+
+@dataclass
+class Comparison:
+    """Largest absolute differences from Keras' float64 model: ours and Keras' in float32; ours in float64."""
+
+    ours32: float | None = None
+    keras32: float | None = None
+    float64: float | None = None
 
 
 @dataclass
@@ -37,11 +61,12 @@ class ZooResult:
     model: str
     size: int
     params: int = 0
-    inference: float | None = None
-    training: float | None = None
-    gradient: float | None = None
+    inference: Comparison = field(default_factory=Comparison)
+    training: Comparison = field(default_factory=Comparison)
+    gradient: Comparison = field(default_factory=Comparison)
     round_trip: float | None = None
     compiled: float | None = None
+    magnitudes: tuple = (None, None)  # largest |logit| and |input gradient| of the reference (scale the errors)
     ok: bool = False
     error: str | None = None
     times: dict = field(default_factory=dict)
@@ -62,9 +87,8 @@ def randomize(keras_model, rng: np.random.Generator, size: int) -> None:
 
     layers = list(keras_model._flatten_layers(include_self=False, recursive=True))
     norms = [layer for layer in layers if isinstance(layer, keras.layers.BatchNormalization)]
+    _dropout_off(keras_model)
     for layer in layers:
-        if isinstance(layer, keras.layers.Dropout):
-            layer.rate = 0.0
         for variable in layer.weights:
             leaf = variable.path.rsplit("/", 1)[-1]
             if leaf in ("bias", "beta"):
@@ -83,33 +107,147 @@ def randomize(keras_model, rng: np.random.Generator, size: int) -> None:
         variance.assign(variance.numpy() * rng.uniform(0.8, 1.25, tuple(variance.shape)).astype(variance.dtype))
 
 
+def _dropout_off(keras_model) -> None:
+    import keras
+
+    for layer in keras_model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.Dropout):
+            layer.rate = 0.0
+
+
 def build_application(name: str, size: int | None = None, seed: int = 0):
     """The Keras application `name` (weights=None, logits, `CLASSES` classes) at `size`x`size`, randomized."""
     import keras
 
     size = size or MIN_SIZE.get(name, 32)
     keras.utils.set_random_seed(seed)
-    model = getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3), classes=CLASSES,
-                                               classifier_activation=None)
+    model = _construct(name, size)
     randomize(model, np.random.default_rng(seed), size)
     return model
 
 
+def _construct(name: str, size: int):
+    import keras
+
+    return getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3), classes=CLASSES,
+                                             classifier_activation=None)
+
+
+@contextlib.contextmanager
+def _floatx(dtype: str):
+    """Keras' floatx and global dtype policy `dtype` (the policy too: once read, Keras keeps the policy it made
+    from the floatx of that time)."""
+    import keras
+
+    previous, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
+        keras.config.set_dtype_policy(previous_policy)
+
+
+def build_float64_twin(name: str, size: int, weights: list):
+    """The application `name` built by Keras in float64 (call it under `_floatx("float64")`), with `weights`
+    (another build's `get_weights()`), Dropout off as `randomize` turns it off, and its Python-float
+    constants as float64 arrays (see the module doc)."""
+    import keras
+    import tensorflow as tf
+
+    model = _construct(name, size)
+    not_float64 = [layer.name for layer in model._flatten_layers(include_self=False, recursive=True)
+                   if layer.weights and layer.compute_dtype != "float64"]
+    if not_float64:
+        raise RuntimeError(f"{name} built for float64 has layers computing in another dtype: {not_float64[:5]}")
+    model.set_weights([w.astype(np.float64) if np.issubdtype(w.dtype, np.floating) else w for w in weights])
+    _dropout_off(model)
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, keras.layers.Rescaling):
+            layer.scale = np.asarray(layer.scale, np.float64)
+            layer.offset = np.asarray(layer.offset, np.float64)
+        elif isinstance(layer, keras.layers.Normalization):
+            if layer.input_mean is None:
+                layer.finalize_state()  # the statistics its call reads, from the weights just set
+            else:
+                layer.mean, layer.variance = (tf.constant(_broadcast_like(value, like)) for value, like in (
+                    (layer.input_mean, layer.mean), (layer.input_variance, layer.variance)))
+    return model
+
+
+def _broadcast_like(value, like) -> np.ndarray:
+    """`value` (a Normalization's given statistic) in float64, laid out as Keras laid out `like` from it."""
+    value, shape = np.asarray(value, np.float64), tuple(like.shape)
+    return value.reshape(shape) if value.size == np.prod(shape) else np.broadcast_to(value, shape)
+
+
+def _numpy(value) -> np.ndarray:
+    return value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+
+
 def _max_diff(ours, reference) -> float:
-    ours = ours.detach().cpu().numpy() if hasattr(ours, "detach") else np.asarray(ours)
-    return float(np.max(np.abs(ours.astype(np.float64) - np.asarray(reference, dtype=np.float64))))
+    return float(np.max(np.abs(_numpy(ours).astype(np.float64) - np.asarray(reference, dtype=np.float64))))
 
 
 def _within(ours, reference, tol: dict) -> bool:
     from .tolerances import compare_arrays
 
-    ours = ours.detach().cpu().numpy() if hasattr(ours, "detach") else np.asarray(ours)
-    return compare_arrays(ours, np.asarray(reference), **tol)[1] <= 1.0
+    return compare_arrays(_numpy(ours), np.asarray(reference), **tol)[1] <= 1.0
+
+
+def _as_accurate(ours, keras32, reference, tol: dict) -> bool:
+    """Ours (float32) is as accurate as Keras (float32) against the float64 `reference`: elementwise
+    ``|ours - ref| <= KERAS_ERROR_FACTOR * max|keras32 - ref| + atol * scale + rtol * |ref|`` (the suite's
+    float32 tolerance `tol`, scaled as `compare_arrays` scales it)."""
+    from .tolerances import compare_arrays
+
+    reference = np.asarray(reference, np.float64)
+    keras_error = _max_diff(keras32, reference)
+    scale = max(1.0, float(np.abs(reference).max()))
+    atol = tol["atol"] + KERAS_ERROR_FACTOR * keras_error / scale
+    return compare_arrays(_numpy(ours), reference, rtol=tol["rtol"], atol=atol)[1] <= 1.0
+
+
+def _input_gradient(keras_model, x, cotangent):
+    import tensorflow as tf
+
+    xv = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xv)
+        value = tf.reduce_sum(keras_model(xv, training=False) * cotangent)
+    return tape.gradient(value, xv).numpy()
+
+
+def _our_input_gradient(module, x, cotangent):
+    import torch
+
+    xg = torch.from_numpy(x).requires_grad_()
+    (module(xg, training=False) * torch.from_numpy(cotangent)).sum().backward()
+    return xg.grad.numpy()
+
+
+def _run_keras(keras_model, x, cotangent) -> dict:
+    """Inference, input gradient, then training mode (last: it updates the BatchNormalization statistics)."""
+    return {"inference": keras_model(x, training=False).numpy(),
+            "gradient": _input_gradient(keras_model, x, cotangent),
+            "training": keras_model(x, training=True).numpy()}
+
+
+def _run_ours(module, x, cotangent) -> dict:
+    import torch
+
+    xt = torch.from_numpy(x)
+    with torch.no_grad():
+        inference = module(xt, training=False).numpy()
+    gradient = _our_input_gradient(module, x, cotangent)
+    with torch.no_grad():
+        training = module(xt, training=True).numpy()
+    return {"inference": inference, "gradient": gradient, "training": training}
 
 
 def check_application(name: str, size: int | None = None, compile: bool = False, seed: int = 0) -> ZooResult:
     import keras
-    import tensorflow as tf
     import torch
 
     import torchkeras_layers as tkl
@@ -119,57 +257,57 @@ def check_application(name: str, size: int | None = None, compile: bool = False,
     size = size or MIN_SIZE.get(name, 32)
     result = ZooResult(name, size)
     try:
-        keras_model = build_application(name, size, seed)
-        result.params = keras_model.count_params()
         rng = np.random.default_rng(seed + 1)
         x = rng.uniform(0.0, 255.0, (BATCH, size, size, 3)).astype("float32")  # the applications' pixel range
         cotangent = rng.standard_normal((BATCH, CLASSES)).astype("float32")
+        x64, cotangent64 = x.astype(np.float64), cotangent.astype(np.float64)
+        checks = {}
 
+        # float32: Keras, ours, to_keras(ours), compiled
+        keras_model = build_application(name, size, seed)
+        result.params = keras_model.count_params()
+        weights = keras_model.get_weights()  # before training mode moves the statistics
         start = time.perf_counter()
         ours = tkl.from_keras(keras_model)
         result.times["convert"] = time.perf_counter() - start
         ours.eval()
         xt = torch.from_numpy(x)
-        checks = {}
-
-        expected = keras_model(x, training=False).numpy()
-        with torch.no_grad():
-            got = ours(xt, training=False)
-        result.inference = _max_diff(got, expected)
-        checks["inference"] = _within(got, expected, FORWARD["float32"])
         result.times["keras"] = _timed(lambda: keras_model(x, training=False))
         with torch.no_grad():
             result.times["ours"] = _timed(lambda: ours(xt, training=False))
-
         back = tkl.to_keras(ours)
         round_trip = back(x, training=False).numpy()
-        result.round_trip = _max_diff(round_trip, expected)
-        checks["to_keras"] = _within(round_trip, expected, FORWARD["float32"])
         del back
-
+        compiled_out = None
         if compile:
-            compiled = torch.compile(ours, fullgraph=True)
             with torch.no_grad():
-                compiled_out = compiled(xt, training=False)
-            result.compiled = _max_diff(compiled_out, got)
-            checks["compiled"] = _within(compiled_out, got, FORWARD["float32"])
+                compiled_out = torch.compile(ours, fullgraph=True)(xt, training=False).numpy()
+        keras32 = _run_keras(keras_model, x, cotangent)
+        ours32 = _run_ours(ours, x, cotangent)
+        keras_model = ours = None  # freed before the float64 twins are built
+        keras.backend.clear_session()
 
-        xv = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(xv)
-            value = tf.reduce_sum(keras_model(xv, training=False) * cotangent)
-        expected_grad = tape.gradient(value, xv).numpy()
-        xg = xt.clone().requires_grad_()
-        (ours(xg, training=False) * torch.from_numpy(cotangent)).sum().backward()
-        result.gradient = _max_diff(xg.grad, expected_grad)
-        checks["input gradient"] = _within(xg.grad, expected_grad, GRADIENT["float32"])
+        # float64: the same weights
+        with _floatx("float64"):
+            keras_model = build_float64_twin(name, size, weights)
+            ours = tkl.from_keras(keras_model)
+            ours.eval()
+            reference = _run_keras(keras_model, x64, cotangent64)
+            ours64 = _run_ours(ours, x64, cotangent64)
 
-        # Last: training mode updates the BatchNormalization statistics (once, on both sides).
-        expected_training = keras_model(x, training=True).numpy()
-        with torch.no_grad():
-            got_training = ours(xt, training=True)
-        result.training = _max_diff(got_training, expected_training)
-        checks["training"] = _within(got_training, expected_training, FORWARD["float32"])
+        for what, table in (("inference", FORWARD), ("training", FORWARD), ("gradient", GRADIENT)):
+            setattr(result, what, Comparison(ours32=_max_diff(ours32[what], reference[what]),
+                                             keras32=_max_diff(keras32[what], reference[what]),
+                                             float64=_max_diff(ours64[what], reference[what])))
+            checks[f"{what} float32"] = _as_accurate(ours32[what], keras32[what], reference[what], table["float32"])
+            checks[f"{what} float64"] = _within(ours64[what], reference[what], table["float64"])
+        result.magnitudes = tuple(float(np.abs(reference[what]).max()) for what in ("inference", "gradient"))
+        result.round_trip = _max_diff(round_trip, keras32["inference"])
+        checks["to_keras"] = _within(round_trip, keras32["inference"], FORWARD["float32"])
+        if compiled_out is not None:
+            result.compiled = _max_diff(compiled_out, reference["inference"])
+            checks["compiled"] = _as_accurate(compiled_out, keras32["inference"], reference["inference"],
+                                              FORWARD["float32"])
         failed = [what for what, ok in checks.items() if not ok]
         result.ok = not failed
         result.error = f"outside tolerance: {', '.join(failed)}" if failed else None
@@ -192,33 +330,90 @@ def _fmt(value) -> str:
     return "-" if value is None else f"{value:.2e}"
 
 
-def table(results: list[ZooResult], timings: bool) -> str:
-    head = ["model", "input", "params", "inference", "training", "input gradient", "to_keras", "compiled", "ok"]
-    if timings:
-        head += ["convert s", "ours s", "Keras s"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+def _fmt_float32(comparison: Comparison) -> str:
+    return f"{_fmt(comparison.ours32)} / {_fmt(comparison.keras32)}"
+
+
+HEAD = ["model", "input", "params", "largest logit / gradient", "inference f32 (ours / Keras)", "inference f64",
+        "training f32 (ours / Keras)", "training f64", "input gradient f32 (ours / Keras)", "input gradient f64",
+        "to_keras", "compiled", "ok"]
+
+
+def table_rows(results: list[ZooResult], timings: bool) -> list[str]:
+    lines = []
     for r in results:
-        row = [r.model, f"{r.size}x{r.size}", f"{r.params:,}", _fmt(r.inference), _fmt(r.training), _fmt(r.gradient),
-               _fmt(r.round_trip), _fmt(r.compiled), "yes" if r.ok else f"**no**: {r.error}"]
+        row = [r.model, f"{r.size}x{r.size}", f"{r.params:,}", " / ".join(_fmt(m) for m in r.magnitudes)]
+        for comparison in (r.inference, r.training, r.gradient):
+            row += [_fmt_float32(comparison), _fmt(comparison.float64)]
+        row += [_fmt(r.round_trip), _fmt(r.compiled), "yes" if r.ok else f"**no**: {r.error}"]
         if timings:
             row += [f"{r.times.get(k, float('nan')):.2f}" for k in ("convert", "ours", "keras")]
         lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines)
+    return lines
+
+
+def table(results: list[ZooResult], timings: bool) -> str:
+    head = HEAD + (["convert s", "ours s", "Keras s"] if timings else [])
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + table_rows(results, timings))
 
 
 MARKDOWN_HEAD = """# keras.applications through `from_keras`
 
 Generated by `make zoo` (`python -m equivalence_tests.zoo --markdown docs/applications.md`); do not edit.
 
-Every constructor of `keras.applications` (Keras 3.15), `weights=None`, {classes} classes, logits, batch {batch},
-random biases and BatchNormalization statistics, Dropout rates 0, inputs uniform in [0, 255). Columns:
-largest absolute difference from Keras (TensorFlow backend, CPU) of the inference outputs, the training-mode
-outputs (batch statistics), the gradient of a random linear function of the outputs with respect to the input,
-the outputs of `to_keras(from_keras(model))`, and `torch.compile(fullgraph=True)` against eager (`-`: not
-run); `ok`: all within the suite's float32 tolerances (`torchkeras_layers/_tolerances.py`, scaled by the
-largest reference value). Timings are left out (they vary between runs; the command prints them).
+Every constructor of `keras.applications` (Keras 3.15), `weights=None`, {classes} classes, logits, batch
+{batch}, random biases and BatchNormalization statistics, Dropout rates 0, inputs uniform in [0, 255); each
+model is also built by Keras in float64 with the same weights, the reference (its `Rescaling`/`Normalization`
+constants in float64: Keras' TF backend rounds them to float32, docs/deviations.md). Columns: the reference's
+largest absolute logit and input-gradient element (random networks' outputs are large; the tolerances scale
+with them), then the largest absolute difference from that reference (TensorFlow backend, CPU) of the
+inference outputs, the training-mode outputs (batch statistics) and the gradient of a random linear function
+of the outputs with respect to the input: "f32" ours in float32 / Keras in float32, "f64" ours in float64;
+then `to_keras(from_keras(model))` against Keras (float32) and `torch.compile(fullgraph=True)` against the
+reference (`-`: not run). `ok`: in float32 ours is as accurate as Keras (elementwise error at most {factor}x
+Keras' largest error plus the suite's float32 tolerance), in float64 ours equals Keras within the suite's
+float64 tolerance, and `to_keras` within the float32 one (`torchkeras_layers/_tolerances.py`, scaled by the
+largest reference value). Deep random networks amplify rounding: Keras' own float32 error is the measure of
+what float32 can give. Timings are left out (they vary between runs; the command prints them).
+
+Reading a **no**: the float64 columns are the semantic check (a float32 rounding or a different formula in our
+float64 path shows there). Where Keras' own float32 error is of the order of the outputs (the randomized
+EfficientNets from B1 on: logits up to 3e5, input gradients up to 8e9), both float32 programs are noise and
+which one is nearer the reference is chance; such a network amplifies rounding by up to ~1e7, so in float64
+too ours and Keras' differ by that much times float64's epsilon (up to 3e-8 of the outputs' magnitude, beyond
+the float64 tolerance).
+Input gradients through max pooling and ReLU kinks jump where float32 rounding moves an argmax or a sign, so
+their largest difference measures where a kink fell, not accuracy.
 
 """
+
+
+def _kept_rows(path: str, replaced: set[str]) -> dict[str, str]:
+    """Rows of `path`'s table (same columns as now) for models not in `replaced`, by model name."""
+    if not os.path.exists(path):
+        return {}
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+            if line.startswith("| ") and len(cells) == len(HEAD) and cells[0] not in (HEAD[0], *replaced):
+                rows[cells[0]] = line.rstrip("\n")
+    return rows
+
+
+def write_markdown(path: str, results: list[ZooResult]) -> None:
+    """The table in application order: this run's rows, the file's other rows, and which models have none."""
+    rows = _kept_rows(path, {r.model for r in results})
+    rows.update(zip((r.model for r in results), table_rows(results, timings=False)))
+    names = application_names()
+    missing = [n for n in names if n not in rows]
+    head = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
+    text = MARKDOWN_HEAD.format(classes=CLASSES, batch=BATCH, factor=KERAS_ERROR_FACTOR)
+    text += "\n".join(head + [rows[n] for n in names if n in rows]) + "\n"
+    text += f"\n{len(rows)} of {len(names)} applications run" + (
+        f"; not run: {', '.join(missing)}.\n" if missing else ".\n")
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def main(argv=None) -> int:
@@ -226,7 +421,8 @@ def main(argv=None) -> int:
     parser.add_argument("--models", help="comma-separated application names (default: all)")
     parser.add_argument("--size", type=int, help="input height and width (default: the smallest each accepts)")
     parser.add_argument("--compile", action="store_true", help="also compare torch.compile(fullgraph=True)")
-    parser.add_argument("--markdown", help="write the table (without timings) to this file")
+    parser.add_argument("--markdown", help="write the table (without timings) to this file, keeping its rows of "
+                                           "models not run")
     args = parser.parse_args(argv)
     names = args.models.split(",") if args.models else application_names()
     unknown = sorted(set(names) - set(application_names()))
@@ -238,8 +434,7 @@ def main(argv=None) -> int:
         results.append(result)
         print(table([result], timings=True).splitlines()[-1], flush=True)
         if args.markdown:  # rewritten after every model, so that an interrupted run keeps what it measured
-            with open(args.markdown, "w") as f:
-                f.write(MARKDOWN_HEAD.format(classes=CLASSES, batch=BATCH) + table(results, timings=False) + "\n")
+            write_markdown(args.markdown, results)
     print(table(results, timings=True))
     return 0 if all(r.ok for r in results) else 1
 

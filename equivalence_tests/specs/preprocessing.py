@@ -9,9 +9,11 @@ from ._helpers import with_mask
 
 # tf.image.resize computes bilinear resizes in float32 whatever the image dtype (it returns float32; Keras
 # casts back), so against Keras a float64 bilinear resize is only float32-accurate: those samples run in float32.
-# Rescaling: TensorFlow converts the Python-float scale/offset to float32 before casting them to float64,
-# so Keras' float64 rescaling of large (integer) values is float32-accurate: that sample runs in float32.
+# Rescaling and Normalization(mean=, variance=): Keras' TF backend turns the Python-float scale/offset and
+# the given statistics into float32 tensors before casting them to float64 (docs/deviations.md), so Keras'
+# float64 results are float32-accurate: those samples run in float32 against Keras, and in float64 against numpy.
 F32 = ("float32",)
+F64 = ("float64",)
 
 
 def _integers(shape, low, high, dtype="int32", scale=1):
@@ -19,6 +21,24 @@ def _integers(shape, low, high, dtype="int32", scale=1):
         return [(rng.integers(low, high, size=shape) * scale).astype(dtype)], {}
 
     return make
+
+
+def _uniform(shape, low, high):
+    def make(rng):
+        return [rng.uniform(low, high, size=shape)], {}
+
+    return make
+
+
+def _numpy_rescaling(config, args, kwargs, weights):
+    return np.asarray(args[0], np.float64) * np.asarray(config["scale"], np.float64) + np.asarray(
+        config.get("offset", 0.0), np.float64)
+
+
+def _numpy_normalization(config, args, kwargs, weights):
+    """Given statistics along the last axis (the applications' ImageNet preprocessing)."""
+    mean, variance = (np.asarray(config[k], np.float64) for k in ("mean", "variance"))
+    return (np.asarray(args[0], np.float64) - mean) / np.maximum(np.sqrt(variance), 1e-7)
 
 
 # ---------------------------------------------------------------------------- Rescaling
@@ -40,6 +60,10 @@ RESCALING = LayerSpec(
         Sample({"scale": 0.5}, None, make_inputs=with_mask((2, 3, 4)), id="mask-passes-through"),
         Sample({"scale": 1 / 255.0, "offset": -0.5}, None, make_inputs=_integers((2, 3, 3, 2), 0, 256),
                grad=False, dtypes=F32, id="integer-image"),
+        Sample({"scale": 1 / 255.0}, None, make_inputs=_uniform((2, 4, 4, 3), 0.0, 255.0), reference=_numpy_rescaling,
+               dtypes=F64, id="pixel-range-float64-vs-numpy"),
+        Sample({"scale": 1 / 127.5, "offset": -1.0}, None, make_inputs=_uniform((2, 4, 4, 3), 0.0, 255.0),
+               reference=_numpy_rescaling, dtypes=F64, id="pixel-range-offset-float64-vs-numpy"),
     ],
     sampler=_rescaling_sample,
     bad_inputs=[BadInput({"scale": [1.0, 2.0, 3.0]}, None, (2, 4), match=r"argument `scale` of shape .* does not match the trailing axes", id="per-channel-size-mismatch")],
@@ -90,6 +114,9 @@ NORMALIZATION = LayerSpec(
         Sample({"mean": 2.0, "variance": 9.0}, None, make_inputs=with_mask((2, 3, 4)), id="mask-passes-through"),
         Sample({"mean": [10.0, 20.0], "variance": [4.0, 16.0]}, None, make_inputs=_integers((3, 2), 0, 30),
                grad=False, id="integer-inputs"),
+        Sample({"mean": [0.485, 0.456, 0.406], "variance": [0.229**2, 0.224**2, 0.225**2]}, None,
+               make_inputs=_uniform((2, 4, 4, 3), 0.0, 1.0), reference=_numpy_normalization, dtypes=F64,
+               id="imagenet-statistics-float64-vs-numpy"),
     ],
     sampler=_normalization_sample,
     keras_build=_adapted_keras_build,
