@@ -51,7 +51,8 @@ def run_model_cell(workers: dict, workload, mode: str, profile: dict, seed: int)
     setups = {}
     for name, worker in workers.items():  # "ours" first
         entry = cell["contestants"].setdefault(name, {"note": workload.notes.get(name)})
-        reply = worker.request("setup", workload=workload.name, mode=mode, seed=seed, warmup=profile["warmup"])
+        reply = worker.request("setup", workload=workload.name, mode=mode, seed=seed, warmup=profile["warmup"],
+                               suite="models")
         if not reply.get("ok"):
             unsupported = reply["error"].startswith("NotImplementedError")
             entry["skipped" if unsupported else "error"] = reply["error"]

@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from torchkeras_layers.runtime import MALLOC_ENV
+
 from . import report
 from .models import MODEL_CONTESTANTS, MODEL_WORKLOADS, TF_CONTESTANTS
 from .workloads import CONTESTANTS, LABELS, MODES, WORKLOADS
@@ -58,6 +60,8 @@ class WorkerProcess:
                    TF_ENABLE_ONEDNN_OPTS="1",  # TensorFlow's fast CPU path on every x86 CPU, as in the tests
                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
                    KERAS_BACKEND="tensorflow" if contestant in TF_CONTESTANTS else "torch")
+        for name, value in MALLOC_ENV.items():  # glibc keeps freed memory, as TF's own allocator does
+            env.setdefault(name, value)
         if device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = ""  # TensorFlow must not grab a GPU in a CPU run
         self.contestant = contestant

@@ -158,13 +158,13 @@ class Worker:
         return base.peak()
 
     # ------------------------------------------------------------------ commands
-    def setup(self, workload: str, mode: str, seed: int, warmup: int) -> dict:
+    def setup(self, workload: str, mode: str, seed: int, warmup: int, suite: str = "layers") -> dict:
         from . import models, workloads
         from .workloads import Context, fill_weights
 
         if "unavailable" in self.framework:
             return {"skip": self.framework["unavailable"]}
-        spec = {**workloads.by_name(), **models.by_name()}[workload]
+        spec = (models if suite == "models" else workloads).by_name()[workload]  # the suites share names
         self.bench = None
         self._memory_start()
         inputs = spec.make_inputs(np.random.default_rng([seed, 3]))

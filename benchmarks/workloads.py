@@ -369,11 +369,11 @@ def _dense_torch(ctx, inputs, weights):
 
 
 # ---------------------------------------------------------------------------- LSTM, GRU
-RNN_SHAPE, RNN_UNITS = (32, 50, 64), 128  # batch, steps, features; the last output (return_sequences=False)
+RNN_SHAPE, RNN_UNITS = (32, 100, 64), 128  # batch, steps, features; the last output (return_sequences=False)
 LSTM_WEIGHTS = [(64, 4 * RNN_UNITS), (RNN_UNITS, 4 * RNN_UNITS), (4 * RNN_UNITS,)]
 GRU_WEIGHTS = [(64, 3 * RNN_UNITS), (RNN_UNITS, 3 * RNN_UNITS), (2, 3 * RNN_UNITS)]  # reset_after=True
-# Right-padded rows (what Embedding(mask_zero=True) gives for padded token ids): lengths 5..50, one full row.
-RNN_LENGTHS = np.random.default_rng(11).integers(5, 51, RNN_SHAPE[0])
+# Right-padded rows (what Embedding(mask_zero=True) gives for padded token ids): lengths 5..steps, one full row.
+RNN_LENGTHS = np.random.default_rng(11).integers(5, RNN_SHAPE[1] + 1, RNN_SHAPE[0])
 RNN_LENGTHS[0] = RNN_SHAPE[1]
 RNN_MASK = np.arange(RNN_SHAPE[1])[None, :] < RNN_LENGTHS[:, None]
 
@@ -442,7 +442,7 @@ def _rnn_torch(kind: str, masked: bool):
 def _rnn_workload(kind: str, masked: bool) -> Workload:
     name = kind.lower() + ("_masked" if masked else "")
     title = f"{kind} 64->{RNN_UNITS}, batch {RNN_SHAPE[0]}, {RNN_SHAPE[1]} steps" + (
-        ", right-padded mask (lengths 5-50)" if masked else "")
+        f", right-padded mask (lengths 5-{RNN_SHAPE[1]})" if masked else "")
     plain = f"nn.{kind}(batch_first)" + (" on pack_padded_sequence(enforce_sorted=False)" if masked else "")
     return Workload(name, title, LSTM_WEIGHTS if kind == "LSTM" else GRU_WEIGHTS, _nhwc_images(RNN_SHAPE),
                     _rnn_ours(kind, masked), _rnn_keras(kind, masked), _rnn_torch(kind, masked),

@@ -276,14 +276,14 @@ OPTIMIZER_CASES = [
 ]
 
 
-def _optimizer_run(keras_name, ours_name, kwargs, dtype, steps=10):
+def _optimizer_run(keras_name, ours_name, kwargs, dtype, steps=10, torch_kwargs=None):
     rng = np.random.default_rng(0)
     start = [rng.standard_normal((6, 4)).astype(dtype), rng.standard_normal((4,)).astype(dtype)]
     grads = [[rng.standard_normal(w.shape).astype(dtype) for w in start] for _ in range(steps)]
     variables = [keras.Variable(w.copy(), dtype=dtype) for w in start]
     keras_opt = getattr(keras.optimizers, keras_name)(**kwargs)
     params = [torch.nn.Parameter(torch.from_numpy(w.copy())) for w in start]
-    ours_opt = getattr(tkl_optimizers, ours_name)(params, **kwargs)
+    ours_opt = getattr(tkl_optimizers, ours_name)(params, **kwargs, **(torch_kwargs or {}))
     for step_grads in grads:
         keras_opt.apply_gradients([(tf.constant(g), v) for g, v in zip(step_grads, variables)])
         for p, g in zip(params, step_grads):
@@ -299,6 +299,23 @@ def test_optimizer_matches_keras(keras_name, ours_name, kwargs):
     ours, theirs = _optimizer_run(keras_name, ours_name, kwargs, "float32")
     for a, b in zip(ours, theirs):
         assert_close(a, b, STATE["float32"], f"{keras_name}{kwargs} after 10 steps")
+
+
+@pytest.mark.parametrize("torch_kwargs,fused", [({}, True), ({"foreach": False}, None), ({"foreach": True}, None)],
+                         ids=["default-fused", "single-tensor", "foreach"])
+@pytest.mark.parametrize("kwargs", [{}, {"amsgrad": True, "weight_decay": 0.1}], ids=["defaults", "amsgrad-wd"])
+def test_keras_adam_matches_keras_on_each_torch_kernel(kwargs, torch_kwargs, fused):
+    """keras_adam runs torch's fused Adam by default on CPU (one pass per tensor); the single-tensor and
+    foreach kernels, chosen explicitly, give Keras' update too."""
+    ours, theirs = _optimizer_run("Adam", "keras_adam", kwargs, "float32", torch_kwargs=torch_kwargs)
+    for a, b in zip(ours, theirs):
+        assert_close(a, b, STATE["float32"], f"Adam{kwargs} on {torch_kwargs or 'the default'} after 10 steps")
+    params = [torch.nn.Parameter(torch.zeros(3))]
+    assert tkl_optimizers.keras_adam(params, **torch_kwargs).param_groups[0]["fused"] is fused
+    groups = [{"params": iter(params), "lr": 0.1}]  # param groups with a one-shot iterator, as torch accepts
+    assert tkl_optimizers.keras_adam(groups, **torch_kwargs).param_groups[0]["params"] == params
+    meta = [torch.nn.Parameter(torch.zeros(3, device="meta"))]  # no fused kernel there: torch's default
+    assert tkl_optimizers.keras_adam(meta).param_groups[0]["fused"] is None
 
 
 def test_adam_float64_follows_keras_formula():

@@ -26,7 +26,7 @@ def __getattr__(name):
         from .interop import keras as interop_keras
 
         return getattr(interop_keras, name)
-    if name in ("optimizers", "testing", "models", "interop", "config"):
+    if name in ("optimizers", "testing", "models", "interop", "config", "runtime"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
