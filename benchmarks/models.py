@@ -266,15 +266,17 @@ def _ours(workload: ModelWorkload, ctx: Context, inputs: list, compiled: bool = 
     model = tkl.from_keras(original).to(ctx.device)
     # Same weights, same computation: our inference output against the Keras model's, in full.
     reference = np.asarray(_np(original(inputs[0], training=False)))
+    weights = original.get_weights()
     del original
     model.eval()
     with torch.no_grad():
         got = _np(model(torch.from_numpy(inputs[0]).to(ctx.device)))
     max_diff, ratio = compare_arrays(got, reference, **FORWARD["float32"])
-    if not ratio <= 1.0:
-        raise AssertionError(f"{workload.name}: from_keras output differs from Keras' by {max_diff:.3g} "
-                             f"({ratio:.3g}x the float32 tolerance {FORWARD['float32']})")
     info = {"check_vs_keras_max_abs": float(max_diff), "check_vs_keras_tolerance_ratio": float(ratio)}
+    if not ratio <= 1.0 and not _as_accurate_as_keras(workload, weights, inputs[0], got, reference, info):
+        raise AssertionError(f"{workload.name}: from_keras output differs from Keras' by {max_diff:.3g} "
+                             f"({ratio:.3g}x the float32 tolerance {FORWARD['float32']}), and is less accurate "
+                             f"than Keras' own against Keras' float64 model")
     optimizer = tkl.optimizers.keras_adam(model.parameters())
 
     def loss_of(x, y):
@@ -285,6 +287,25 @@ def _ours(workload: ModelWorkload, ctx: Context, inputs: list, compiled: bool = 
         forward = torch.compile(model)
         loss_of = torch.compile(loss_of)
     return _torch_bench(ctx, model, inputs, forward, loss_of, optimizer, info, compiled)
+
+
+def _as_accurate_as_keras(workload: ModelWorkload, weights: list, x, ours32, keras32, info: dict) -> bool:
+    """The zoo's criterion (`equivalence_tests/zoo.py`), for a deep random network whose float32 rounding
+    both frameworks amplify past the float32 tolerance: ours as accurate as Keras' float32 model against
+    the same model built by Keras in float64."""
+    import keras
+
+    from equivalence_tests.zoo import as_accurate, build_float64_twin, keras_floatx
+    from torchkeras_layers._tolerances import FORWARD
+
+    with keras_floatx("float64"):
+        twin = build_float64_twin(lambda: workload.build(keras, workload.input_shape, workload.classes),
+                                  weights)
+        out = twin(x.astype(np.float64), training=False)
+        reference = np.asarray(out.detach().cpu().numpy() if hasattr(out, "detach") else out, np.float64)
+    info["check_vs_keras_float64_max_abs"] = {"ours": float(np.abs(ours32 - reference).max()),
+                                              "keras": float(np.abs(keras32 - reference).max())}
+    return as_accurate(ours32, keras32, reference, FORWARD["float32"])
 
 
 def _ours_compiled(workload, ctx, inputs) -> Bench:

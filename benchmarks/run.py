@@ -259,6 +259,8 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the .md/.json/.png reports")
     parser.add_argument("--name", help="report file stem (default: 'latest', or 'quick' with --quick)")
+    parser.add_argument("--update", action="store_true",
+                        help="with --models: replace this run's rows in the existing report and keep its other rows")
     return parser.parse_args(argv)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 UPSTREAM_RESULTS = ROOT / "equivalence_tests" / "keras_upstream" / "results.json"
+BENCH_RESULTS = ROOT / "benchmarks" / "results"  # latest.json (layers) and models.json, from `make bench`
 NOTES = {"convolutional": "convolutional", "pooling": "convolutional", "normalization": "normalization",
          "attention": "attention"}  # family -> docs/notes/<file>.md
 FAMILY_ORDER = ("core", "activations", "reshaping", "merging", "convolutional", "pooling", "normalization",
@@ -151,7 +152,48 @@ def _block(name: str) -> tuple[str, str]:
     return f"<!-- {name}:begin (docs/generate.py) -->", f"<!-- {name}:end -->"
 
 
-README_BLOCKS = {"catalogue": catalogue_sentence, "upstream-tests": upstream_table}
+def _geomean(values: list) -> float:
+    import math
+
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def benchmark_table() -> list[str]:
+    """The README's benchmark figures, from the committed results of `make bench` (layers) and
+    `make bench ARGS="--models"` (whole models): ours / Keras TF per model and mode, and the geomeans."""
+    lines = []
+    models_path = BENCH_RESULTS / "models.json"
+    if models_path.exists():
+        result = json.loads(models_path.read_text())
+        rows: dict = {}
+        for cell in result["cells"]:
+            ratio = cell.get("ratios", {}).get("keras_tf_best")
+            why = cell.get("skipped") or cell.get("error")
+            rows.setdefault(cell["title"], {})[cell["mode"]] = (
+                f"{ratio:.2f}" if ratio else f"– ({why.splitlines()[0][:60]})" if why else "–")
+        ratios = [c["ratios"]["keras_tf_best"] for c in result["cells"] if c.get("ratios", {}).get("keras_tf_best")]
+        lines += ["| model | inference: ours / Keras TF | training step: ours / Keras TF |", "|---|---|---|"]
+        lines += [f"| {title} | {modes.get('forward', '–')} | {modes.get('train', '–')} |"
+                  for title, modes in rows.items()]
+        dates = " and ".join(run["date"] for run in result.get("runs", [result["settings"]]))
+        lines += ["", f"Whole models ({dates}, {result['machine'].get('threads')} threads, "
+                  f"ours = the better of eager and `torch.compile`, Keras TF = the better of `tf.function` and XLA): "
+                  f"geometric mean **{_geomean(ratios):.2f}** over {len(ratios)} rows, "
+                  f"{sum(r <= 1.0 for r in ratios)} at or under 1.0; "
+                  f"[benchmarks/results/models.md](benchmarks/results/models.md)."]
+    layers_path = BENCH_RESULTS / "latest.json"
+    if layers_path.exists():
+        summary = json.loads(layers_path.read_text())["summary"]
+        lines += [""] * bool(lines) + [f"Layers (`make bench`): ours / Keras TF geometric mean "
+                  f"**{summary['geomean_ours_over_keras_tf']:.2f}** ({summary['cells_meeting_target_keras_tf']} rows "
+                  f"≤ 1.0), ours / plain PyTorch **{summary['geomean_ours_over_torch']:.2f}** "
+                  f"({summary['cells_meeting_target_torch']} rows ≤ 1.10); "
+                  f"[benchmarks/results/latest.md](benchmarks/results/latest.md); the misses and their causes: "
+                  f"[docs/benchmarks.md](docs/benchmarks.md)."]
+    return lines
+
+
+README_BLOCKS = {"catalogue": catalogue_sentence, "upstream-tests": upstream_table, "benchmarks": benchmark_table}
 
 
 def readme() -> str:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from .tolerances import FORWARD
-from .zoo import KERAS_ERROR_FACTOR, _as_accurate, check_application
+from .zoo import KERAS_ERROR_FACTOR, as_accurate, check_application
 
 # The cheapest applications (about 30 s of CPU each on the reference machine, float32 and float64 builds);
 # the others run in `make zoo`. MobileNetV3Small has a `Rescaling` whose float64 constant Keras rounds.
@@ -29,10 +29,10 @@ def test_float32_criterion_is_relative_to_keras_error():
     reference = np.linspace(-100.0, 100.0, 50)
     keras32 = reference + 1.0  # Keras' float32 error: 1.0, far above the float32 tolerance (1e-3 here)
     tol = FORWARD["float32"]
-    assert _as_accurate(reference - KERAS_ERROR_FACTOR * 1.0, keras32, reference, tol)
-    assert not _as_accurate(reference - KERAS_ERROR_FACTOR * 1.0 - 0.01, keras32, reference, tol)
-    assert _as_accurate(reference + 5e-4, reference, reference, tol)  # Keras exact: the float32 tolerance alone
-    assert not _as_accurate(reference + 5e-3, reference, reference, tol)
+    assert as_accurate(reference - KERAS_ERROR_FACTOR * 1.0, keras32, reference, tol)
+    assert not as_accurate(reference - KERAS_ERROR_FACTOR * 1.0 - 0.01, keras32, reference, tol)
+    assert as_accurate(reference + 5e-4, reference, reference, tol)  # Keras exact: the float32 tolerance alone
+    assert not as_accurate(reference + 5e-3, reference, reference, tol)
 
 
 def test_porting_example_runs(tmp_path):

@@ -134,7 +134,7 @@ def _construct(name: str, size: int):
 
 
 @contextlib.contextmanager
-def _floatx(dtype: str):
+def keras_floatx(dtype: str):
     """Keras' floatx and global dtype policy `dtype` (the policy too: once read, Keras keeps the policy it made
     from the floatx of that time)."""
     import keras
@@ -149,18 +149,18 @@ def _floatx(dtype: str):
         keras.config.set_dtype_policy(previous_policy)
 
 
-def build_float64_twin(name: str, size: int, weights: list):
-    """The application `name` built by Keras in float64 (call it under `_floatx("float64")`), with `weights`
-    (another build's `get_weights()`), Dropout off as `randomize` turns it off, and its Python-float
-    constants as float64 arrays (see the module doc)."""
+def build_float64_twin(construct, weights: list):
+    """The Keras model `construct()` builds, built in float64 (call it under `keras_floatx("float64")`), with
+    `weights` (another build's `get_weights()`), Dropout off as `randomize` turns it off, and its
+    Python-float constants as float64 arrays (see the module doc)."""
     import keras
-    import tensorflow as tf
 
-    model = _construct(name, size)
+    model = construct()
     not_float64 = [layer.name for layer in model._flatten_layers(include_self=False, recursive=True)
                    if layer.weights and layer.compute_dtype != "float64"]
     if not_float64:
-        raise RuntimeError(f"{name} built for float64 has layers computing in another dtype: {not_float64[:5]}")
+        raise RuntimeError(f"{model.name} built for float64 has layers computing in another dtype: "
+                           f"{not_float64[:5]}")
     model.set_weights([w.astype(np.float64) if np.issubdtype(w.dtype, np.floating) else w for w in weights])
     _dropout_off(model)
     for layer in model._flatten_layers(include_self=False, recursive=True):
@@ -171,8 +171,9 @@ def build_float64_twin(name: str, size: int, weights: list):
             if layer.input_mean is None:
                 layer.finalize_state()  # the statistics its call reads, from the weights just set
             else:
-                layer.mean, layer.variance = (tf.constant(_broadcast_like(value, like)) for value, like in (
-                    (layer.input_mean, layer.mean), (layer.input_variance, layer.variance)))
+                pairs = ((layer.input_mean, layer.mean), (layer.input_variance, layer.variance))
+                layer.mean, layer.variance = (keras.ops.convert_to_tensor(_broadcast_like(value, like))
+                                              for value, like in pairs)
     return model
 
 
@@ -196,7 +197,7 @@ def _within(ours, reference, tol: dict) -> bool:
     return compare_arrays(_numpy(ours), np.asarray(reference), **tol)[1] <= 1.0
 
 
-def _as_accurate(ours, keras32, reference, tol: dict) -> bool:
+def as_accurate(ours, keras32, reference, tol: dict) -> bool:
     """Ours (float32) is as accurate as Keras (float32) against the float64 `reference`: elementwise
     ``|ours - ref| <= KERAS_ERROR_FACTOR * max|keras32 - ref| + atol * scale + rtol * |ref|`` (the suite's
     float32 tolerance `tol`, scaled as `compare_arrays` scales it)."""
@@ -288,8 +289,8 @@ def check_application(name: str, size: int | None = None, compile: bool = False,
         keras.backend.clear_session()
 
         # float64: the same weights
-        with _floatx("float64"):
-            keras_model = build_float64_twin(name, size, weights)
+        with keras_floatx("float64"):
+            keras_model = build_float64_twin(lambda: _construct(name, size), weights)
             ours = tkl.from_keras(keras_model)
             ours.eval()
             reference = _run_keras(keras_model, x64, cotangent64)
@@ -299,14 +300,14 @@ def check_application(name: str, size: int | None = None, compile: bool = False,
             setattr(result, what, Comparison(ours32=_max_diff(ours32[what], reference[what]),
                                              keras32=_max_diff(keras32[what], reference[what]),
                                              float64=_max_diff(ours64[what], reference[what])))
-            checks[f"{what} float32"] = _as_accurate(ours32[what], keras32[what], reference[what], table["float32"])
+            checks[f"{what} float32"] = as_accurate(ours32[what], keras32[what], reference[what], table["float32"])
             checks[f"{what} float64"] = _within(ours64[what], reference[what], table["float64"])
         result.magnitudes = tuple(float(np.abs(reference[what]).max()) for what in ("inference", "gradient"))
         result.round_trip = _max_diff(round_trip, keras32["inference"])
         checks["to_keras"] = _within(round_trip, keras32["inference"], FORWARD["float32"])
         if compiled_out is not None:
             result.compiled = _max_diff(compiled_out, reference["inference"])
-            checks["compiled"] = _as_accurate(compiled_out, keras32["inference"], reference["inference"],
+            checks["compiled"] = as_accurate(compiled_out, keras32["inference"], reference["inference"],
                                               FORWARD["float32"])
         failed = [what for what, ok in checks.items() if not ok]
         result.ok = not failed

@@ -1,6 +1,8 @@
 """The benchmark runner's worker protocol: each suite's workload is the one set up, even where the layer
 and whole-model suites use the same name."""
 
+import json
+
 import pytest
 
 from benchmarks import models, workloads
@@ -31,3 +33,23 @@ def test_layer_suite_cifar_cnn_runs_the_layer_workload_for_every_contestant(work
     for name, entry in cell["contestants"].items():
         assert "error" not in entry, f"{name}: {entry['error']}"
     assert cell["contestants"]["torch"]["check_error"] <= CHECK_RTOL
+
+
+def test_update_replaces_this_runs_rows_and_keeps_the_others():
+    from benchmarks.model_run import _updated, markdown
+
+    def result(date, cells):
+        settings = {"date": date, "command": f"run at {date}", "rounds": 7, "round_seconds": 0.25, "warmup": 3,
+                    "load_average_start": [0.5], "load_average_end": [0.6], "duration_s": 1.0}
+        return {"machine": {"threads": 2}, "settings": settings,
+                "cells": [{"workload": w, "mode": m, "title": w, "contestants": {}, "skipped": tag}
+                          for w, m, tag in cells]}
+
+    first = _updated(None, result("d0", [("a", "forward", "first"), ("b", "forward", "first")]))
+    second = _updated(json.loads(json.dumps(first)),
+                      result("d1", [("b", "forward", "second"), ("c", "train", "second")]))
+    assert [(c["workload"], c["skipped"], c["run"]) for c in second["cells"]] == [
+        ("a", "first", 0), ("b", "second", 1), ("c", "second", 1)]
+    assert [r["date"] for r in second["runs"]] == ["d0", "d1"]
+    text = markdown(second)
+    assert "Run 0, d0: `run at d0`" in text and "Run 1, d1" in text and "| b (run 1) |" in text

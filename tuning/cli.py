@@ -184,7 +184,7 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
     device = resolve_device(args.device)
     if device.type == "cpu":
         torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // args.workers))
-    tkl.runtime.retain_freed_memory()  # a CPU training step then reuses its memory: no page faults
+    tkl.runtime.retain_freed_memory()  # each training step reuses the memory the last one freed: no page faults
 
     # ------------------------------------------------------------------ storage, checked before any work
     heartbeat = args.heartbeat if args.journal is None and args.heartbeat > 0 else None

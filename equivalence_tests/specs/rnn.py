@@ -271,6 +271,12 @@ BIDIRECTIONAL = LayerSpec(
         Sample({"layer": _cell_entry("SimpleRNN", units=3, return_sequences=True),
                 "backward_layer": _cell_entry("GRU", units=3, return_sequences=True, go_backwards=True,
                                               reset_after=False)}, (B, T, D), id="backward_layer-gru"),
+        # A convolutional recurrent layer: 5-D sequences, merged on the channel axis.
+        Sample({"layer": _cell_entry("ConvLSTM2D", filters=2, kernel_size=3, padding="same", return_sequences=True),
+                "merge_mode": "concat"}, (2, 3, 4, 4, 2), id="conv_lstm2d-concat"),
+        Sample({"layer": _cell_entry("ConvLSTM1D", filters=2, kernel_size=2), "merge_mode": "sum"}, (2, 3, 5, 2),
+               call_kwargs={"mask": np.array([[True, True, False], [True, True, True]])},
+               id="conv_lstm1d-sum-mask"),
     ],
     sampler=_bidirectional_sample,
     bad_configs=[({"layer": _cell_entry("LSTM", units=3), "merge_mode": "max"}, "merge_mode"),
