@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 
 import torch
@@ -52,16 +53,27 @@ class Bidirectional(Layer):
             if hasattr(layer, "use_cudnn"):  # not part of the config: carried over by hand, as Keras does
                 sub.use_cudnn = layer.use_cudnn
         self.merge_mode = merge_mode
+        if weights is not None and not isinstance(weights, (list, tuple)):
+            raise self._arg_error("weights", "must be a list of arrays, in `get_weights()` order", weights, TypeError)
         self._initial_weights = list(weights) if weights else None
         self.stateful = layer.stateful
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
         self.input_spec = layer.input_spec
 
+    @contextlib.contextmanager
+    def _wrapped_errors(self):
+        """The wrapped layers' ValueError/TypeError, said by this layer (they name themselves inside)."""
+        try:
+            yield
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"Bidirectional ({self.name!r}): {err}") from err
+
     def build(self, sequences_shape, initial_state_shape=None):
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
-                sub.build(sequences_shape)
+                with self._wrapped_errors():
+                    sub.build(sequences_shape)
                 sub.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
@@ -75,8 +87,9 @@ class Bidirectional(Layer):
             states = [initial_state] if isinstance(initial_state, torch.Tensor) else list(initial_state)
             half = len(states) // 2
             forward_state, backward_state = states[:half], states[half:]
-        y = self.forward_layer(sequences, initial_state=forward_state, mask=mask, training=training)
-        y_rev = self.backward_layer(sequences, initial_state=backward_state, mask=mask, training=training)
+        with self._wrapped_errors():
+            y = self.forward_layer(sequences, initial_state=forward_state, mask=mask, training=training)
+            y_rev = self.backward_layer(sequences, initial_state=backward_state, mask=mask, training=training)
         states = ()
         if self.return_state:
             states = tuple(y[1:]) + tuple(y_rev[1:])
