@@ -295,16 +295,15 @@ def _as_accurate_as_keras(workload: ModelWorkload, weights: list, x, ours32, ker
     the same model built by Keras in float64."""
     import keras
 
-    from equivalence_tests.zoo import as_accurate, build_float64_twin, keras_floatx
+    from equivalence_tests.zoo import as_accurate, build_float64_twin, keras_floatx, max_diff, to_numpy
     from torchkeras_layers._tolerances import FORWARD
 
     with keras_floatx("float64"):
         twin = build_float64_twin(lambda: workload.build(keras, workload.input_shape, workload.classes),
                                   weights)
-        out = twin(x.astype(np.float64), training=False)
-        reference = np.asarray(out.detach().cpu().numpy() if hasattr(out, "detach") else out, np.float64)
-    info["check_vs_keras_float64_max_abs"] = {"ours": float(np.abs(ours32 - reference).max()),
-                                              "keras": float(np.abs(keras32 - reference).max())}
+        reference = to_numpy(twin(x.astype(np.float64), training=False))
+    info["check_vs_keras_float64_max_abs"] = {"ours": max_diff(ours32, reference),
+                                              "keras": max_diff(keras32, reference)}
     return as_accurate(ours32, keras32, reference, FORWARD["float32"])
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import math
+import statistics
 from pathlib import Path
 
 from .workloads import CONTESTANTS, LABELS
@@ -58,7 +58,7 @@ def summary(cells: list) -> dict:
     for other in TARGETS:
         ratios = [c["ratios"][other] for c in cells if other in c.get("ratios", {})]
         if ratios:
-            out[f"geomean_ours_over_{other}"] = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+            out[f"geomean_ours_over_{other}"] = statistics.geometric_mean(ratios)
             out[f"cells_meeting_target_{other}"] = f"{sum(r <= TARGETS[other] for r in ratios)}/{len(ratios)}"
     return out
 

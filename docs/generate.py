@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -152,12 +153,6 @@ def _block(name: str) -> tuple[str, str]:
     return f"<!-- {name}:begin (docs/generate.py) -->", f"<!-- {name}:end -->"
 
 
-def _geomean(values: list) -> float:
-    import math
-
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
-
-
 def benchmark_table() -> list[str]:
     """The README's benchmark figures, from the committed results of `make bench` (layers) and
     `make bench ARGS="--models"` (whole models): ours / Keras TF per model and mode, and the geomeans."""
@@ -176,9 +171,10 @@ def benchmark_table() -> list[str]:
         lines += [f"| {title} | {modes.get('forward', '–')} | {modes.get('train', '–')} |"
                   for title, modes in rows.items()]
         dates = " and ".join(run["date"] for run in result.get("runs", [result["settings"]]))
+        geomean = statistics.geometric_mean(ratios) if ratios else float("nan")
         lines += ["", f"Whole models ({dates}, {result['machine'].get('threads')} threads, "
                   f"ours = the better of eager and `torch.compile`, Keras TF = the better of `tf.function` and XLA): "
-                  f"geometric mean **{_geomean(ratios):.2f}** over {len(ratios)} rows, "
+                  f"geometric mean **{geomean:.2f}** over {len(ratios)} rows, "
                   f"{sum(r <= 1.0 for r in ratios)} at or under 1.0; "
                   f"[benchmarks/results/models.md](benchmarks/results/models.md)."]
     layers_path = BENCH_RESULTS / "latest.json"

@@ -183,18 +183,18 @@ def _broadcast_like(value, like) -> np.ndarray:
     return value.reshape(shape) if value.size == np.prod(shape) else np.broadcast_to(value, shape)
 
 
-def _numpy(value) -> np.ndarray:
+def to_numpy(value) -> np.ndarray:
     return value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
 
 
-def _max_diff(ours, reference) -> float:
-    return float(np.max(np.abs(_numpy(ours).astype(np.float64) - np.asarray(reference, dtype=np.float64))))
+def max_diff(ours, reference) -> float:
+    return float(np.max(np.abs(to_numpy(ours).astype(np.float64) - np.asarray(reference, dtype=np.float64))))
 
 
 def _within(ours, reference, tol: dict) -> bool:
     from .tolerances import compare_arrays
 
-    return compare_arrays(_numpy(ours), np.asarray(reference), **tol)[1] <= 1.0
+    return compare_arrays(to_numpy(ours), np.asarray(reference), **tol)[1] <= 1.0
 
 
 def as_accurate(ours, keras32, reference, tol: dict) -> bool:
@@ -204,10 +204,10 @@ def as_accurate(ours, keras32, reference, tol: dict) -> bool:
     from .tolerances import compare_arrays
 
     reference = np.asarray(reference, np.float64)
-    keras_error = _max_diff(keras32, reference)
+    keras_error = max_diff(keras32, reference)
     scale = max(1.0, float(np.abs(reference).max()))
     atol = tol["atol"] + KERAS_ERROR_FACTOR * keras_error / scale
-    return compare_arrays(_numpy(ours), reference, rtol=tol["rtol"], atol=atol)[1] <= 1.0
+    return compare_arrays(to_numpy(ours), reference, rtol=tol["rtol"], atol=atol)[1] <= 1.0
 
 
 def _input_gradient(keras_model, x, cotangent):
@@ -297,16 +297,16 @@ def check_application(name: str, size: int | None = None, compile: bool = False,
             ours64 = _run_ours(ours, x64, cotangent64)
 
         for what, table in (("inference", FORWARD), ("training", FORWARD), ("gradient", GRADIENT)):
-            setattr(result, what, Comparison(ours32=_max_diff(ours32[what], reference[what]),
-                                             keras32=_max_diff(keras32[what], reference[what]),
-                                             float64=_max_diff(ours64[what], reference[what])))
+            setattr(result, what, Comparison(ours32=max_diff(ours32[what], reference[what]),
+                                             keras32=max_diff(keras32[what], reference[what]),
+                                             float64=max_diff(ours64[what], reference[what])))
             checks[f"{what} float32"] = as_accurate(ours32[what], keras32[what], reference[what], table["float32"])
             checks[f"{what} float64"] = _within(ours64[what], reference[what], table["float64"])
         result.magnitudes = tuple(float(np.abs(reference[what]).max()) for what in ("inference", "gradient"))
-        result.round_trip = _max_diff(round_trip, keras32["inference"])
+        result.round_trip = max_diff(round_trip, keras32["inference"])
         checks["to_keras"] = _within(round_trip, keras32["inference"], FORWARD["float32"])
         if compiled_out is not None:
-            result.compiled = _max_diff(compiled_out, reference["inference"])
+            result.compiled = max_diff(compiled_out, reference["inference"])
             checks["compiled"] = as_accurate(compiled_out, keras32["inference"], reference["inference"],
                                               FORWARD["float32"])
         failed = [what for what, ok in checks.items() if not ok]
