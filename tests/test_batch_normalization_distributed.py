@@ -44,10 +44,10 @@ def _rank_main(rank, init_method, out_dir):
     dist.init_process_group("gloo", init_method=init_method, rank=rank, world_size=WORLD_SIZE)
     for masked in (False, True):  # one spawn for both cases: process start-up dominates the run time
         _run_steps(rank, masked, out_dir)
-    dist.barrier()  # every rank is done with collectives (and have saved their results)
-    # Leave without tearing gloo down: destroy_process_group / interpreter exit intermittently died
-    # with "terminate called without an active exception" (SIGABRT) in torch 2.13's gloo threads.
-    os._exit(0)
+    # Torch's teardown, after a barrier: no rank destroys its gloo context while a peer's last
+    # collective may still use it (see docs/notes/normalization.md, "Distributed teardown").
+    dist.barrier()
+    dist.destroy_process_group()
 
 
 def _run_steps(rank, masked, out_dir):
