@@ -12,7 +12,10 @@ Contestants (``MODEL_CONTESTANTS``):
 
 * ``ours``          -- the converted module, eager;
 * ``ours_compiled`` -- the same under ``torch.compile`` (inductor); its first call (the compile) is
-  reported as ``compile_s`` and excluded from the step time;
+  reported as ``compile_s`` and excluded from the step time. Inference compiles with inductor's
+  ``freezing`` (PyTorch's advice for CPU inference: weights become constants, BatchNormalization folds
+  into the convolution before it, convolution weights are prepacked), the counterpart of TensorFlow's
+  grappler, which fuses Conv2D + BatchNormalization + activation in Keras' inference graph;
 * ``keras_tf``      -- the Keras model on TensorFlow inside ``tf.function``;
 * ``keras_xla``     -- the same with ``jit_compile=True`` (XLA), first call reported as ``compile_s``;
 * ``keras_torch``   -- the Keras model on its torch backend (its own process, ``KERAS_BACKEND=torch``);
@@ -284,6 +287,11 @@ def _ours(workload: ModelWorkload, ctx: Context, inputs: list, compiled: bool = 
 
     forward = model
     if compiled:
+        if ctx.mode == "forward":
+            import torch._inductor.config as inductor_config
+
+            inductor_config.freezing = True  # applies under no_grad/inference_mode only
+            info["inductor_freezing"] = True
         forward = torch.compile(model)
         loss_of = torch.compile(loss_of)
     return _torch_bench(ctx, model, inputs, forward, loss_of, optimizer, info, compiled)

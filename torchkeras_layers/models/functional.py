@@ -256,8 +256,9 @@ class Model(Container, keras_module="keras.src.models.functional", keras_name="F
         for (layer_pos, slot), x, m in zip(self._input_slots, flat_inputs, flat_masks):
             values[slot] = standardize_model_input(self, self.layers[layer_pos], x)
             masks[slot] = m
+        layers = list(self.layers)  # a plain list: indexing the ModuleList costs ~10 us a call
         for step in self._steps:
-            layer = self.layers[step.layer_pos]
+            layer = layers[step.layer_pos]
             args = tuple(_fill(a, values) for a in step.args)
             kwargs = {k: _fill(v, values) for k, v in step.kwargs.items()}
             arg_masks = tuple(_fill(a, masks) if has else None for a, has in zip(step.args, step.arg_has_tensor))
