@@ -138,7 +138,8 @@ def resolve_device(name: str):
 # OpenMP's threads spin while they wait for work by default; beside another busy process (a second
 # worker, a browser, Keras) the spinning threads take the cores the working ones need: measured on 2
 # cores at load ~15, 2 threads took 15.8 s per epoch spinning, 3.0 s with passive waiting, 3.4 s with
-# 1 thread. Read once, when torch loads its OpenMP runtime, so it is set before the first torch import.
+# 1 thread. On an idle machine passive waiting costs ~20% of the CNN's step (docs/tuning.md): the
+# robust choice is taken. Read once, when torch loads its OpenMP runtime, so set before importing torch.
 OMP_WAIT_POLICY = "PASSIVE"
 
 
