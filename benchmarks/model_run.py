@@ -126,6 +126,10 @@ def _check_against_ours(cell: dict, setups: dict) -> None:
 
 
 def _best(cell: dict, names) -> float | None:
+    """The fastest of `names`; unknown (None) when one of them ran and failed (a setup error or a
+    mismatching output): the best of the others would not be the best of the group."""
+    if any(cell["contestants"].get(n, {}).get("error") for n in names):
+        return None
     values = [cell["contestants"].get(n, {}).get("median_s") for n in names]
     values = [v for v in values if v]
     return min(values) if values else None

@@ -53,3 +53,15 @@ def test_update_replaces_this_runs_rows_and_keeps_the_others():
     assert [r["date"] for r in second["runs"]] == ["d0", "d1"]
     text = markdown(second)
     assert "Run 0, d0: `run at d0`" in text and "Run 1, d1" in text and "| b (run 1) |" in text
+
+
+def test_a_failed_contestant_leaves_its_groups_best_unknown():
+    from benchmarks.model_run import ratios
+
+    cell = {"contestants": {"ours": {"median_s": 0.04}, "keras_tf": {"error": "inference output differs"},
+                            "keras_xla": {"median_s": 0.1}, "keras_torch": {"median_s": 0.08}}}
+    assert ratios(cell) == {"keras_torch": 0.5}  # not ours / XLA: tf.function might have been faster
+    cell["contestants"]["keras_tf"] = {"median_s": 0.05}
+    assert ratios(cell) == pytest.approx({"keras_tf_best": 0.8, "keras_torch": 0.5})
+    del cell["contestants"]["keras_xla"]  # not run at all: the best of those that ran
+    assert ratios(cell)["keras_tf_best"] == pytest.approx(0.8)
