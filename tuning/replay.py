@@ -83,10 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=5, help="trials per replayed study (default 5)")
     parser.add_argument("--seeds", type=int, default=100, help="studies per sampler and pruner (default 100)")
     args = parser.parse_args(argv)
-    for name in ("trials", "seeds"):
-        if getattr(args, name) < (1 if name == "trials" else 2):
-            print(f"error: --{name} must be at least {1 if name == 'trials' else 2}, got {getattr(args, name)}",
-                  file=sys.stderr)
+    for name, minimum in (("trials", 1), ("seeds", 2)):  # 2 seeds: a standard error needs two
+        if getattr(args, name) < minimum:
+            print(f"error: --{name} must be at least {minimum}, got {getattr(args, name)}", file=sys.stderr)
             return 2
     import optuna
 

@@ -442,15 +442,11 @@ class Layer(nn.Module):
         target = module._input_dtype()
         if target is None:
             return None
-        if not kwargs and len(args) == 1:  # the common calls, kept cheap
+        if not kwargs and len(args) == 1 and isinstance(args[0], torch.Tensor):  # the common call, kept cheap
             x = args[0]
-            if isinstance(x, torch.Tensor):
-                if x.dtype == target or not x.is_floating_point() or torch.is_autocast_enabled(x.device.type):
-                    return None
-                return (x.to(target),), kwargs
-            if isinstance(x, list) and all(isinstance(t, torch.Tensor) and (t.dtype == target or not
-                                                                            t.is_floating_point()) for t in x):
-                return None  # a merge layer's list of inputs, already in the compute dtype
+            if x.dtype == target or not x.is_floating_point() or torch.is_autocast_enabled(x.device.type):
+                return None
+            return (x.to(target),), kwargs
         return _cast_floating((args, kwargs), target)
 
     def _check_input_type(self, inputs) -> None:
