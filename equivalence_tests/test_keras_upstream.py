@@ -18,12 +18,13 @@ pytest.importorskip("keras")
 # The identity run pays for Keras' own `model.fit` training check (XLA-compiled) in every
 # `run_layer_test`: ~170 s over all families on 2 idle cores (0 failures, 496 passes, 20 files). CI replays
 # the files that exercise every mechanism of the replay (import-time `parameterized` classes, Model stubs,
-# error wording, Keras' skip marks, graph tensors, `from keras.src.layers import X`) at a fraction of that;
+# error wording, Keras' skip marks, graph tensors, `from keras.src.layers import X`, cells subclassing
+# `layers.Layer` and imported from another test module) at a fraction of that;
 # the full run: `python -m equivalence_tests.keras_upstream --adapter keras`.
 IDENTITY_MODULES = [f"keras.src.layers.{m}" for m in (
     "activations.activation_test", "regularization.dropout_test", "core.lambda_layer_test",
     "core.input_layer_test", "reshaping.reshape_test", "reshaping.permute_test", "pooling.max_pooling_test",
-    "merging.merging_test")]
+    "merging.merging_test", "rnn.stacked_rnn_cells_test")]
 # Value-checking files for the perturbed run (shape-only tests cannot notice a +0.1).
 PERTURBED_MODULES = [f"keras.src.layers.{m}" for m in (
     "convolutional.conv_test", "pooling.max_pooling_test", "pooling.average_pooling_test",

@@ -253,3 +253,27 @@ def test_conv_lstm_rejects_what_keras_fails_on_at_its_first_call(config):
         keras.layers.ConvLSTM2D(**config)(x)
     with pytest.raises(ValueError, match=r"ConvLSTM2D: argument `(filters|strides)`"):
         layers.ConvLSTM2D(**config)
+
+
+@pytest.mark.parametrize("cells", [["GRUCell"], ["SimpleRNNCell", "LSTMCell"]], ids=["one-cell", "stacked"])
+def test_cells_with_their_own_policy_compute_in_it_as_keras(cells):
+    """RNN(cell instances, dtype='mixed_float16'): Keras runs the loop in the cells' dtype (float32 here)
+    and casts the outputs and states to the layer's (float16)."""
+    import keras
+
+    x = np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")
+
+    def build(module):
+        made = [getattr(module, name)(3 + i) for i, name in enumerate(cells)]
+        return module.RNN(made if len(made) > 1 else made[0], return_sequences=True, return_state=True,
+                          dtype="mixed_float16")
+
+    theirs = build(keras.layers)
+    expected = [t.numpy() for t in keras.tree.flatten(theirs(x))]
+    ours = build(layers)
+    ours(to_torch(x))
+    ours.set_weights(theirs.get_weights())
+    got = torch.utils._pytree.tree_leaves(ours(to_torch(x)))
+    assert [t.dtype for t in got] == [torch.float16] * len(expected)
+    for g, e in zip(got, expected):
+        assert_close(g.detach().numpy(), e, FORWARD["float16"], "mixed RNN")

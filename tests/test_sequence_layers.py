@@ -138,3 +138,30 @@ def test_conv_lstm_output_shapes_follow_keras_conv_arithmetic():
     assert [tuple(w.shape) for w in layer.get_weights()] == [(3, 2, 3, 16), (3, 2, 4, 16), (16,)]
     # unit_forget_bias: ones for the forget block (i, f, c, o)
     np.testing.assert_array_equal(layer.get_weights()[2], np.repeat([0.0, 1.0, 0.0, 0.0], 4))
+
+
+class _RunningSum(layers.Layer):
+    """A user's cell as Keras' docs write one: no `training` argument, no `get_initial_state`."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.state_size = units
+
+    def forward(self, inputs, states):
+        output = states[0] + inputs.sum(-1, keepdim=True)
+        return output, [output]
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+def test_a_users_cell_without_training_or_initial_state_runs(stacked):
+    """Keras passes `training` only to a cell whose call takes it, and a stack gives a cell without
+    `get_initial_state` zeros of its `state_size`."""
+    x = torch.arange(12.0).reshape(1, 4, 3)  # step sums 3, 12, 21, 30
+    cell = [_RunningSum(2), _RunningSum(2)] if stacked else _RunningSum(2)
+    for training in (None, True):
+        out, *states = layers.RNN(cell, return_sequences=True, return_state=True)(x, training=training)
+        expected = torch.tensor([3.0, 15.0, 36.0, 66.0])  # running sums, the same in each unit
+        if stacked:  # the second cell sums the first's outputs (2 units)
+            expected = torch.cumsum(2 * expected, 0)
+        torch.testing.assert_close(out[0, :, 0], expected)
+        assert len(states) == (2 if stacked else 1)

@@ -14,6 +14,10 @@ arguments, and every member a test touches is answered by our module:
 * `get_config`/`from_config`, `build`, `count_params`, `losses`, `trainable`, `built`, `dtype`,
   `dtype_policy` are ours, translated only in representation (a torch dtype becomes its Keras name).
 
+A test module's own layers, subclasses of `keras.layers.Layer` on `keras.ops` (the cells of Keras' RNN
+tests), are layers of ours on Keras' Layer API (`KerasApiLayer`, `TorchOps`); the Keras classes a test
+imports from their unexported module (`ConvLSTMCell`) are ours of that name (`TorchAdapter.private_class`).
+
 Keras-only members raise `NotApplicable` with a category (see `CATEGORIES`); anything else our
 layer lacks is an `AttributeError`, i.e. a failure to investigate.
 
@@ -240,8 +244,10 @@ def _keras_argument_to_ours(value):
     from keras.src.dtype_policies.dtype_policy import DTypePolicy as KerasPolicy
     from keras.src.dtype_policies.dtype_policy_map import DTypePolicyMap
 
-    if isinstance(value, AdaptedLayer):  # a wrapped layer argument (Bidirectional's `layer`): ours inside
+    if isinstance(value, AdaptedLayer):  # a wrapped layer (Bidirectional's, TimeDistributed's): ours inside
         return value.__dict__["_module"]
+    if isinstance(value, list) and any(isinstance(v, AdaptedLayer) for v in value):  # RNN([cell, cell])
+        return [_keras_argument_to_ours(v) for v in value]
     if isinstance(value, DTypePolicyMap):
         raise NotApplicable("quantization", "a DTypePolicyMap (per-sublayer, quantization) dtype")
     if isinstance(value, KerasPolicy):
@@ -253,8 +259,6 @@ def _keras_argument_to_ours(value):
         return keras.saving.serialize_keras_object(value)
     if inspect.isfunction(value) and getattr(value, "__module__", "").startswith("keras.src.activations"):
         return keras.activations.serialize(value)
-    if isinstance(value, AdaptedLayer):  # a wrapped layer (TimeDistributed(layer)): our module inside
-        return value.__dict__["_module"]
     return value
 
 
@@ -616,6 +620,67 @@ def _probe_tensor(x, fill=_PROBE_FILL):
     return x
 
 
+class KerasApiLayer(ours.Layer, registered=False):
+    """`keras.layers.Layer` as Keras' test modules subclass it (their own RNN cells, `OneStateRNNCell`):
+    a layer of ours written against Keras' Layer API, as a user moving such a cell would write it. The
+    subclass's `call` is its forward, `add_weight` takes Keras' keywords, its `keras.ops` calls run on
+    torch (`TorchOps`), its constructor arguments are its config (Keras' auto-config), and it is registered
+    under its test module (Keras finds it there by module and class name when it deserializes)."""
+
+    def __init_subclass__(cls, **kwargs):
+        if "call" in vars(cls):  # forward's signature is call's (Keras reads `training` off it)
+            cls.forward = vars(cls)["call"]
+        super().__init_subclass__(keras_module=cls.__module__, **kwargs)
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs).arguments
+        bound.pop(next(iter(bound)))  # self
+        extra = {name for name, p in inspect.signature(cls.__init__).parameters.items()
+                 if p.kind is inspect.Parameter.VAR_KEYWORD}
+        config = {k: v for k, v in bound.items() if k not in extra}
+        for name in extra:
+            config.update(bound.get(name, {}))
+        obj.__dict__["_auto_config"] = config
+        return obj
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None, **keras_only):
+        if isinstance(dtype, str):
+            dtype = getattr(torch, dtype)
+        return super().add_weight(name or f"variable_{len(self._weight_infos)}", shape, initializer, dtype=dtype,
+                                  trainable=trainable, regularizer=regularizer, constraint=constraint)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self.__dict__["_auto_config"]}
+
+
+class TorchOps:
+    """`keras.ops` as the replay's `KerasApiLayer` cells see it: an op called on torch tensors is its
+    torch equivalent from the functional-graph table (`torchkeras_layers.models.ops.OPERATIONS`, keyed
+    by Keras' operation class, `matmul` -> `Matmul`); on anything else (a test body's numpy data) it is
+    Keras' own."""
+
+    def __init__(self, keras_ops):
+        self._keras_ops = keras_ops
+
+    def __getattr__(self, name):
+        from torchkeras_layers.models.ops import lookup_op
+
+        keras_op = getattr(self._keras_ops, name)
+        spec = lookup_op(getattr(keras_op, "__module__", None), "".join(p.capitalize() for p in name.split("_")))
+        if spec is None:
+            return keras_op
+
+        @functools.wraps(keras_op)  # still Keras' op to the replay's checks (a `Lambda(ops.relu)` is n/a)
+        def op(*args, **kwargs):
+            if any(isinstance(t, torch.Tensor) for t in _flatten([list(args), list(kwargs.values())])):
+                return spec.fn(*args, **kwargs)
+            return keras_op(*args, **kwargs)
+
+        return op
+
+
 class TorchAdapter:
     """Hands out, per Keras layer name, the class that constructs our layer of that name."""
 
@@ -630,6 +695,8 @@ class TorchAdapter:
         return name in ours.__all__ and isinstance(getattr(ours, name), type) and name != "Input"
 
     def layer_class(self, name: str):
+        if name == "Layer":  # subclassed by a test module: a layer of ours on Keras' Layer API
+            return KerasApiLayer
         if name not in self._classes:
             our_class = getattr(ours, name)
             self._classes[name] = type(name, (AdaptedLayer,), {"_our_class": our_class, "_adapter": self,
@@ -639,6 +706,28 @@ class TorchAdapter:
     def counting(self):
         """Context in which constructions are counted (ours count in AdaptedLayer.__init__)."""
         return contextlib.nullcontext()
+
+    def private_class(self, keras_class: type):
+        """The adapted class for a Keras class that Keras does not export and a test imports from its module
+        (`from keras.src.layers.rnn.conv_lstm import ConvLSTMCell`); None where ours has none."""
+        key = f"{keras_class.__module__}.{keras_class.__qualname__}"
+        if key not in self._classes:
+            from torchkeras_layers.layers.rnn import _conv_lstm
+
+            def conv_lstm(rank, **kwargs):  # Keras' rank-generic base; ours has one class per rank
+                return getattr(ours, f"ConvLSTM{rank}D")(**kwargs)
+
+            conv_lstm.__name__ = "ConvLSTM"
+            our_class = {"keras.src.layers.rnn.conv_lstm.ConvLSTMCell": _conv_lstm.ConvLSTMCell,
+                         "keras.src.layers.rnn.conv_lstm.ConvLSTM": staticmethod(conv_lstm)}.get(key)
+            self._classes[key] = None if our_class is None else type(
+                keras_class.__name__, (AdaptedLayer,), {"_our_class": our_class, "_adapter": self,
+                                                        "__module__": __name__})
+        return self._classes[key]
+
+    def ops(self, keras_ops):
+        """`keras.src.ops` as the test modules see it."""
+        return TorchOps(keras_ops)
 
     def custom_objects(self) -> dict:
         """Every adapted class by its Keras name, for Keras' deserialization (`deserialize_keras_object`)."""
@@ -666,6 +755,12 @@ class KerasIdentityAdapter(TorchAdapter):
 
     def custom_objects(self) -> dict:
         return {}
+
+    def ops(self, keras_ops):
+        return keras_ops
+
+    def private_class(self, keras_class: type):
+        return None
 
     @contextlib.contextmanager
     def counting(self):

@@ -57,27 +57,34 @@ def _conftest_shim():
 
 def load_test_module(name: str, adapter):
     """A fresh copy of Keras' test module `name`, executed while `keras.src.layers` is the adapter's
-    namespace, so that layer classes captured at import time (in `parameterized` arguments) are the
-    adapter's too."""
+    namespace and `keras.src.ops` the adapter's ops, so that layer classes captured at import time (in
+    `parameterized` arguments, or subclassed: `class OneStateRNNCell(layers.Layer)`) are the adapter's
+    too. Test modules it imports (stacked_rnn_cells_test imports rnn_test's cells) are loaded the same
+    way and forgotten afterwards, so that each adapter gets its own."""
     import keras.src
     import keras.src.layers as keras_layers
+    import keras.src.ops as keras_ops
 
     spec = importlib.util.find_spec(name)
     module = importlib.util.module_from_spec(spec)
-    namespace = _LayersNamespace(adapter, keras_layers)
-    saved = {key: sys.modules.get(key) for key in ("conftest", "keras.src.layers")}
+    namespace, ops = _LayersNamespace(adapter, keras_layers), adapter.ops(keras_ops)
+    saved = {key: sys.modules.get(key) for key in ("conftest", "keras.src.layers", "keras.src.ops")}
+    before = set(sys.modules)
     sys.modules["conftest"] = _conftest_shim()
-    sys.modules["keras.src.layers"] = namespace
-    keras.src.layers = namespace
+    sys.modules["keras.src.layers"], sys.modules["keras.src.ops"] = namespace, ops
+    keras.src.layers, keras.src.ops = namespace, ops
     try:
         spec.loader.exec_module(module)
     finally:
-        keras.src.layers = keras_layers
+        keras.src.layers, keras.src.ops = keras_layers, keras_ops
         for key, value in saved.items():
             if value is None:
                 sys.modules.pop(key, None)
             else:
                 sys.modules[key] = value
+        for key in set(sys.modules) - before:
+            if key.startswith("keras.src.") and key.endswith("_test"):
+                del sys.modules[key]
     return module
 
 
@@ -250,6 +257,9 @@ def _patched(module, adapter):
             replaced[name] = _keras_model_stub(f"keras.{name}")
         elif isinstance(value, type) and getattr(keras_layers, name, None) is value and adapter.covers(name):
             replaced[name] = adapter.layer_class(name)
+        elif isinstance(value, type) and value.__module__.startswith("keras.src.layers.") and \
+                adapter.private_class(value) is not None:
+            replaced[name] = adapter.private_class(value)  # `from keras.src.layers.rnn.conv_lstm import ConvLSTM`
     vars(module).update(replaced)
     saved_test_case = {k: getattr(test_case, k) for k in ("Model", "get_seed_generators")}
     if isinstance(adapter, TorchAdapter) and adapter.name != "keras":

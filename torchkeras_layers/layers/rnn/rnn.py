@@ -7,7 +7,7 @@ from torch.utils import _pytree as pytree
 
 from ..base import InputSpec, Layer
 from ._nested import deserialize_nested, serialize_nested, with_dtype
-from .stacked_rnn_cells import StackedRNNCells
+from .stacked_rnn_cells import StackedRNNCells, cell_dtypes, cell_initial_state, takes_training
 
 
 class RNN(Layer):
@@ -39,6 +39,8 @@ class RNN(Layer):
         if not isinstance(state_size, (int, list, tuple)):
             raise self._arg_error("cell", "must have a `state_size` (an int or a list of ints)", cell)
         self.cell = cell
+        # Keras passes `training` to a cell only when its call takes that argument (`_call_has_training_arg`).
+        self._cell_takes_training = takes_training(cell)
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
@@ -71,13 +73,7 @@ class RNN(Layer):
             self._state_count = len(flat)
 
     def get_initial_state(self, batch_size, like: torch.Tensor | None = None):
-        if hasattr(self.cell, "get_initial_state"):
-            states = self.cell.get_initial_state(batch_size, like)
-        else:
-            dtype = like.dtype if like is not None else self.compute_dtype
-            device = like.device if like is not None else None
-            states = [torch.zeros(batch_size, d, dtype=dtype, device=device) for d in self.state_size]
-        return list(states) if isinstance(states, (list, tuple)) else [states]
+        return cell_initial_state(self.cell, batch_size, like, self.compute_dtype)
 
     @property
     def states(self) -> list[torch.Tensor] | None:
@@ -106,7 +102,7 @@ class RNN(Layer):
                 raise ValueError(f"{type(self).__name__} ({self.name!r}): a stateful RNN needs the batch size of "
                                  f"its kept states ({kept[0].shape[0]}); received input shape "
                                  f"{tuple(sequences.shape)}")
-            flat = [k.to(sequences.dtype) for k in kept]
+            flat = list(kept)
         else:
             single = isinstance(initial_state, torch.Tensor)
             flat = [initial_state] if single else list(pytree.tree_leaves(initial_state))
@@ -119,7 +115,9 @@ class RNN(Layer):
             if tuple(given.shape) != tuple(want.shape):
                 raise self._arg_error("initial_state", f"must have shapes {[tuple(e.shape) for e in expected]}",
                                       [tuple(s.shape) for s in flat])
-        flat = [s.to(sequences.dtype) if s.is_floating_point() and s.dtype != sequences.dtype else s for s in flat]
+        # each state in its template's dtype: the loop's, or a stacked cell's own
+        flat = [s.to(want.dtype) if s.is_floating_point() and s.dtype != want.dtype else s
+                for s, want in zip(flat, expected)]
         return pytree.tree_unflatten(flat, spec)
 
     def _check_mask(self, sequences: torch.Tensor, mask):
@@ -134,11 +132,13 @@ class RNN(Layer):
 
     # ------------------------------------------------------------------ the loop
     def _stepper(self, sequences, states, training):
-        if hasattr(self.cell, "stepper"):
-            return self.cell.stepper(sequences, states, training)
+        stepper = self.cell.stepper(sequences, states, training) if hasattr(self.cell, "stepper") else None
+        if stepper is not None:
+            return stepper
+        kwargs = {"training": training} if self._cell_takes_training else {}
 
         def step(t, states):  # a user's cell: called per timestep, as Keras does
-            output, new_states = self.cell(sequences[:, t], states, training=training)
+            output, new_states = self.cell(sequences[:, t], states, **kwargs)
             return output, [new_states] if isinstance(new_states, torch.Tensor) else list(new_states)
 
         return step
@@ -172,8 +172,17 @@ class RNN(Layer):
             sequences = sequences.to(self.compute_dtype)
         training = self.resolve_training(training)
         mask = self._check_mask(sequences, mask)
+        # Keras runs the loop in the cell's dtype (a cell instance may have a policy of its own, and so may each
+        # cell of a stack: the stack's stepper casts for them) and casts the outputs and states to the layer's.
+        layer_dtype, loop_dtype = sequences.dtype, self.cell._input_dtype()
+        if loop_dtype is not None and sequences.is_floating_point() and loop_dtype != layer_dtype:
+            sequences = sequences.to(loop_dtype)
         states = self._initial_states(sequences, initial_state)
         last_output, outputs, states = self.inner_loop(sequences, states, mask, training)
+        if any(dtype is not None and dtype != layer_dtype for dtype in cell_dtypes(self.cell)):
+            last_output, outputs, states = pytree.tree_map(
+                lambda t: t.to(layer_dtype) if t is not None and t.is_floating_point() else t,
+                (last_output, outputs, states))
         if self.stateful:
             with torch.no_grad():
                 for kept, state in zip(self.states, pytree.tree_leaves(states)):
@@ -195,8 +204,9 @@ class RNN(Layer):
         batch, length = sequences_shape[0], sequences_shape[1]
         output_size = getattr(self.cell, "output_size", None) or self.state_size[0]
         output = (batch, length, output_size) if self.return_sequences else (batch, output_size)
-        if self.return_state:
-            return (output, *[(batch, s) for s in pytree.tree_leaves(self.state_size)])
+        if self.return_state:  # one shape per state, a list of them per stacked cell with several
+            return (output, *[[(batch, s) for s in size] if isinstance(size, (list, tuple)) else (batch, size)
+                              for size in self.state_size])
         return output
 
     def _rnn_config(self) -> dict:

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 
 from ..base import FLOATING, Layer
 from ._nested import deserialize_nested, serialize_nested, with_dtype
+
+
+def takes_training(cell: Layer) -> bool:
+    """Whether the cell's forward takes `training` (Keras' `_call_has_training_arg`: only then is it passed)."""
+    return "training" in inspect.signature(cell.forward).parameters
+
+
+def cell_initial_state(cell: Layer, batch_size: int, like: torch.Tensor | None, dtype: torch.dtype) -> list:
+    """The cell's `get_initial_state`, or zeros of its `state_size` for a cell without one (a user's), as a
+    list of states, in the dtype and on the device of `like` (only those are read), else in `dtype`."""
+    if hasattr(cell, "get_initial_state"):
+        states = cell.get_initial_state(batch_size, like)
+    else:
+        sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
+        states = [torch.zeros(batch_size, size, dtype=like.dtype if like is not None else dtype,
+                              device=like.device if like is not None else None) for size in sizes]
+    return list(states) if isinstance(states, (list, tuple)) else [states]
+
+
+def cell_dtypes(cell: Layer) -> list:
+    """The dtypes the cell computes in, each cell's for a stack (`_input_dtype()`: None computes in its inputs')."""
+    return [c._input_dtype() for c in (cell.cells if isinstance(cell, StackedRNNCells) else [cell])]
 
 
 class StackedRNNCells(Layer):
@@ -27,6 +51,7 @@ class StackedRNNCells(Layer):
         from torch import nn
 
         self.cells = nn.ModuleList(cells)
+        self._takes_training = [takes_training(cell) for cell in cells]
 
     @property
     def state_size(self) -> list:
@@ -52,31 +77,41 @@ class StackedRNNCells(Layer):
 
     def get_initial_state(self, batch_size, like=None):
         states = []
-        for cell in self.cells:
-            initial = cell.get_initial_state(batch_size, like)
+        for cell in self.cells:  # each cell's states in its own compute dtype (see `stepper`)
+            own = like.new_empty(0, dtype=cell._input_dtype() or like.dtype) if like is not None else None
+            initial = cell_initial_state(cell, batch_size, own, cell.compute_dtype)
             states.append(initial if isinstance(cell.state_size, (list, tuple)) else initial[0])
         return states
 
     def stepper(self, sequences, states, training):
-        """A function t -> (output, new_states) for one sequence: each cell's dropout masks drawn once."""
+        """A function t -> (output, new_states) for one sequence: each cell's dropout masks drawn once.
+        None when a cell is not one of ours (a user's cell has no step contract): the RNN then calls
+        `forward` at each timestep."""
+        if not all(hasattr(cell, "recurrent_step") for cell in self.cells):
+            return None
 
         batch = sequences.shape[0]
         plans = []
         width = sequences.shape[-1]
         for cell, state in zip(self.cells, states):
+            # A cell computes in its own dtype (a cell instance may have a policy of its own): Keras casts the
+            # arguments of its call.
+            dtype = cell._input_dtype() or sequences.dtype
             first = state if isinstance(state, torch.Tensor) else state[0]
-            like = sequences.new_zeros(batch, width)
-            input_mask, recurrent_mask = cell.dropout_masks(like, first, training)
-            plans.append((cell, input_mask, recurrent_mask))
+            like = sequences.new_zeros(batch, width, dtype=dtype)
+            input_mask, recurrent_mask = cell.dropout_masks(like, first.to(dtype), training)
+            plans.append((cell, dtype, input_mask, recurrent_mask))
             width = cell.output_size
 
         def step(t, states):
             x = sequences[:, t]
             new_states = []
-            for (cell, input_mask, recurrent_mask), state in zip(plans, states):
+            for (cell, dtype, input_mask, recurrent_mask), state in zip(plans, states):
                 single = isinstance(state, torch.Tensor)
-                x, new = cell.recurrent_step(cell.project_inputs(x, input_mask), [state] if single else state,
-                                             recurrent_mask)
+                state = [state] if single else state
+                if x.dtype != dtype:
+                    x = x.to(dtype)
+                x, new = cell.recurrent_step(cell.project_inputs(x, input_mask), state, recurrent_mask)
                 new_states.append(new[0] if single else new)
             return x, new_states
 
@@ -85,9 +120,9 @@ class StackedRNNCells(Layer):
     def forward(self, inputs, states, training=None):
         # Keras' structure: a cell given a single state tensor gives one back; one cell, its states alone.
         new_states = []
-        for cell, state in zip(self.cells, states):
+        for cell, takes, state in zip(self.cells, self._takes_training, states):
             single = isinstance(state, torch.Tensor)
-            inputs, new = cell(inputs, [state] if single else list(state), training=training)
+            inputs, new = cell(inputs, [state] if single else list(state), **({"training": training} if takes else {}))
             new_states.append(new[0] if single and len(new) == 1 else new)
         return inputs, new_states[0] if len(new_states) == 1 else new_states
 
