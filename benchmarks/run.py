@@ -169,21 +169,21 @@ def _compare_checks(cell: dict, setups: dict) -> None:
         entry = cell["contestants"][name]
         if name == reference_name:
             continue
-        errors = []
-        for ours, theirs in zip(reference, reply["check"]):
-            if ours["shape"] != theirs["shape"]:
-                errors.append(math.inf)
-                continue
-            scale = max(1.0, ours["max_abs"])
-            diff = max((abs(a - b) for a, b in zip(ours["samples"], theirs["samples"])), default=0.0)
-            errors.append(diff / scale)
-        if len(reference) != len(reply["check"]):
-            errors.append(math.inf)
-        entry["check_error"] = max(errors, default=0.0)
+        entry["check_error"] = sample_ratio(reference, reply["check"], lambda ours, theirs: max(
+            (abs(a - b) for a, b in zip(ours["samples"], theirs["samples"])), default=0.0) / max(1.0, ours["max_abs"]))
         entry["check_against"] = reference_name
         if not entry["check_error"] <= CHECK_RTOL:
             print(f"    WARNING {name}: first outputs differ from {reference_name}'s by {entry['check_error']:.2e} "
                   f"(relative): the contestants may not compute the same thing", flush=True)
+
+
+def sample_ratio(reference: list, summaries: list, ratio) -> float:
+    """The largest `ratio(reference_summary, summary)` over the outputs' summaries (`worker._summary`);
+    infinite where the outputs' count or a shape differs."""
+    if len(reference) != len(summaries):
+        return math.inf
+    return max((ratio(ref, got) if ref["shape"] == got["shape"] else math.inf
+                for ref, got in zip(reference, summaries)), default=0.0)
 
 
 # ---------------------------------------------------------------------------- machine

@@ -174,7 +174,11 @@ class Worker:
         check = [np.asarray(a, dtype=np.float64) for a in self.bench.check()]
         self.sync()
         warm = self.time(warmup)["times"]
-        return {"check": [_summary(a) for a in check], "warmup_times": warm, "info": self.bench.info}
+        reply = {"check": [_summary(a) for a in check], "warmup_times": warm, "info": self.bench.info}
+        if self.bench.reference is not None:
+            reply["reference"] = {"check": [_summary(np.asarray(a, np.float64)) for a in self.bench.reference],
+                                  "keras_error": self.bench.reference_keras_error}
+        return reply
 
     def time(self, iters: int) -> dict:
         step, sync, clock = self.bench.step, self.sync, time.perf_counter

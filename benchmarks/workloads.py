@@ -51,6 +51,10 @@ class Bench:
     step: Callable[[], Any]
     check: Callable[[], list]
     info: dict = field(default_factory=dict)  # measured during the build (compile_s, ...), reported as is
+    # check()'s outputs computed by Keras in float64 (whole models), with Keras' float32 program's largest
+    # distance from them: the yardstick for contestants whose float32 programs round differently
+    reference: list | None = None
+    reference_keras_error: float | None = None
 
 
 @dataclass

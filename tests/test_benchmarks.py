@@ -65,3 +65,28 @@ def test_a_failed_contestant_leaves_its_groups_best_unknown():
     assert ratios(cell) == pytest.approx({"keras_tf_best": 0.8, "keras_torch": 0.5})
     del cell["contestants"]["keras_xla"]  # not run at all: the best of those that ran
     assert ratios(cell)["keras_tf_best"] == pytest.approx(0.8)
+
+
+def test_a_contestant_off_ours_must_be_as_accurate_as_keras_against_float64():
+    """Beyond the float32 tolerance from ours, a contestant passes only as accurate as Keras' float32 model
+    against Keras' float64 one (the zoo's criterion, on the sampled elements)."""
+    from benchmarks.model_run import _check_against_ours
+
+    def summary(values):
+        return {"shape": [len(values)], "max_abs": max(abs(v) for v in values), "samples": list(values)}
+
+    ours, reference = [10.0, -5.0, 1.0], [10.0, -5.0, 1.0]
+    off = [10.0 + 3e-3, -5.0, 1.0]  # 3e-3 from ours: ~20x the float32 tolerance at scale 10
+    cases = [(None, True), ({"check": [summary(reference)], "keras_error": 2e-3}, False),
+             ({"check": [summary(reference)], "keras_error": 1e-3}, True)]
+    for float64, fails in cases:
+        setups = {"ours": {"check": [summary(ours)]}, "keras_tf": {"check": [summary(off)]}}
+        if float64:
+            setups["ours"]["reference"] = float64
+        cell = {"contestants": {"ours": {}, "keras_tf": {}}}
+        _check_against_ours(cell, setups)
+        assert ("error" in cell["contestants"]["keras_tf"]) is fails, (float64, cell)
+    setups["keras_tf"]["check"] = [summary(ours)]  # within the tolerance: no float64 comparison needed
+    cell = {"contestants": {"ours": {}, "keras_tf": {}}}
+    _check_against_ours(cell, setups)
+    assert cell["contestants"]["keras_tf"] == {"check_tolerance_ratio": 0.0}
