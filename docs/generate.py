@@ -170,7 +170,8 @@ def benchmark_table() -> list[str]:
         lines += ["| model | inference: ours / Keras TF | training step: ours / Keras TF |", "|---|---|---|"]
         lines += [f"| {title} | {modes.get('forward', '–')} | {modes.get('train', '–')} |"
                   for title, modes in rows.items()]
-        dates = " and ".join(run["date"] for run in result.get("runs", [result["settings"]]))
+        runs = sorted(run["date"] for run in result.get("runs", [result["settings"]]))
+        dates = runs[0] if len(runs) == 1 else f"{len(runs)} runs from {runs[0]} to {runs[-1]}"
         geomean = statistics.geometric_mean(ratios) if ratios else float("nan")
         lines += ["", f"Whole models ({dates}, {result['machine'].get('threads')} threads, "
                   f"ours = the better of eager and `torch.compile`, Keras TF = the better of `tf.function` and XLA): "
