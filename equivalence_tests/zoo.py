@@ -427,8 +427,9 @@ def write_markdown(path: str, results: list[ZooResult]) -> None:
     text += "\n".join(head + [rows[n] for n in names if n in rows]) + "\n"
     text += f"\n{len(rows)} of {len(names)} applications run" + (
         f"; not run: {', '.join(missing)}.\n" if missing else ".\n")
-    with open(path, "w") as f:
+    with open(path + ".tmp", "w") as f:  # replaced whole: an interrupted run leaves the previous table
         f.write(text)
+    os.replace(path + ".tmp", path)
 
 
 def main(argv=None) -> int:
