@@ -259,7 +259,7 @@ def _ours(workload: ModelWorkload, ctx: Context, inputs: list, compiled: bool = 
     import torch
 
     import torchkeras_layers as tkl
-    from equivalence_tests.zoo import as_accurate
+    from equivalence_tests.zoo import as_accurate, max_diff
     from torchkeras_layers._tolerances import FORWARD, compare_arrays
     from torchkeras_layers.losses import sparse_categorical_crossentropy
 
@@ -275,13 +275,15 @@ def _ours(workload: ModelWorkload, ctx: Context, inputs: list, compiled: bool = 
     model.eval()
     with torch.no_grad():
         got = _np(model(torch.from_numpy(inputs[0]).to(ctx.device)))
-    max_diff, ratio = compare_arrays(got, reference, **FORWARD["float32"])
-    float64 = _keras_float64_output(workload, weights, inputs[0])
-    keras_error = float(np.max(np.abs(reference - float64)))
-    info = {"check_vs_keras_max_abs": float(max_diff), "check_vs_keras_tolerance_ratio": float(ratio),
-            "check_vs_keras_float64_max_abs": {"ours": float(np.max(np.abs(got - float64))), "keras": keras_error}}
+    largest, ratio = compare_arrays(got, reference, **FORWARD["float32"])
+    info = {"check_vs_keras_max_abs": float(largest), "check_vs_keras_tolerance_ratio": float(ratio)}
+    # Keras' float64 model: the runner checks the other contestants against it (through ours eager's setup),
+    # and ours falls back to it where float32 rounding is amplified past the tolerance.
+    float64 = _keras_float64_output(workload, weights, inputs[0]) if not compiled or not ratio <= 1.0 else None
+    if float64 is not None:
+        info["check_vs_keras_float64_max_abs"] = {"ours": max_diff(got, float64), "keras": max_diff(reference, float64)}
     if not ratio <= 1.0 and not as_accurate(got, reference, float64, FORWARD["float32"]):
-        raise AssertionError(f"{workload.name}: from_keras output differs from Keras' by {max_diff:.3g} "
+        raise AssertionError(f"{workload.name}: from_keras output differs from Keras' by {largest:.3g} "
                              f"({ratio:.3g}x the float32 tolerance {FORWARD['float32']}), and is less accurate "
                              f"than Keras' own against Keras' float64 model")
     optimizer = tkl.optimizers.keras_adam(model.parameters())
@@ -299,7 +301,8 @@ def _ours(workload: ModelWorkload, ctx: Context, inputs: list, compiled: bool = 
         forward = torch.compile(model)
         loss_of = torch.compile(loss_of)
     bench = _torch_bench(ctx, model, inputs, forward, loss_of, optimizer, info, compiled)
-    bench.reference, bench.reference_keras_error = [float64], keras_error
+    if float64 is not None:
+        bench.reference, bench.reference_keras_error = [float64], info["check_vs_keras_float64_max_abs"]["keras"]
     return bench
 
 

@@ -634,10 +634,10 @@ class KerasApiLayer(ours.Layer, registered=False):
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
-        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs).arguments
+        signature = inspect.signature(cls.__init__)
+        bound = signature.bind(None, *args, **kwargs).arguments
         bound.pop(next(iter(bound)))  # self
-        extra = {name for name, p in inspect.signature(cls.__init__).parameters.items()
-                 if p.kind is inspect.Parameter.VAR_KEYWORD}
+        extra = {name for name, p in signature.parameters.items() if p.kind is inspect.Parameter.VAR_KEYWORD}
         config = {k: v for k, v in bound.items() if k not in extra}
         for name in extra:
             config.update(bound.get(name, {}))

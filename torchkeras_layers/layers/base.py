@@ -600,6 +600,12 @@ def _builds_at_init(cls: type) -> bool:
     return False
 
 
+def forward_arguments(layer: nn.Module) -> frozenset:
+    """The parameter names of `layer.forward`: what a wrapper may pass it (Keras' `_call_has_training_arg`,
+    `_call_has_mask_arg` read the call signature the same way, `**kwargs` not counted)."""
+    return frozenset(inspect.signature(layer.forward).parameters)
+
+
 def dtype_kind(dtype: torch.dtype) -> str:
     """The Keras dtype kind of a torch dtype: "floating", "integer", "bool" or "complex"."""
     if dtype.is_floating_point:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch.utils import _pytree as pytree
 
-from ..base import InputSpec, Layer
+from ..base import InputSpec, Layer, forward_arguments
 from ._nested import deserialize_nested, serialize_nested, with_dtype
-from .stacked_rnn_cells import StackedRNNCells, cell_dtypes, cell_initial_state, takes_training
+from .stacked_rnn_cells import StackedRNNCells, cell_dtypes, cell_initial_state
 
 
 class RNN(Layer):
@@ -40,7 +40,7 @@ class RNN(Layer):
             raise self._arg_error("cell", "must have a `state_size` (an int or a list of ints)", cell)
         self.cell = cell
         # Keras passes `training` to a cell only when its call takes that argument (`_call_has_training_arg`).
-        self._cell_takes_training = takes_training(cell)
+        self._cell_takes_training = "training" in forward_arguments(cell)
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)

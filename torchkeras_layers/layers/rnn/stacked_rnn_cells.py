@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
-
 import torch
 
-from ..base import FLOATING, Layer
+from ..base import FLOATING, Layer, forward_arguments
 from ._nested import deserialize_nested, serialize_nested, with_dtype
-
-
-def takes_training(cell: Layer) -> bool:
-    """Whether the cell's forward takes `training` (Keras' `_call_has_training_arg`: only then is it passed)."""
-    return "training" in inspect.signature(cell.forward).parameters
 
 
 def cell_initial_state(cell: Layer, batch_size: int, like: torch.Tensor | None, dtype: torch.dtype) -> list:
@@ -51,7 +44,8 @@ class StackedRNNCells(Layer):
         from torch import nn
 
         self.cells = nn.ModuleList(cells)
-        self._takes_training = [takes_training(cell) for cell in cells]
+        # Keras passes `training` to a cell only when its call takes that argument.
+        self._takes_training = ["training" in forward_arguments(cell) for cell in cells]
 
     @property
     def state_size(self) -> list:
@@ -96,10 +90,10 @@ class StackedRNNCells(Layer):
         for cell, state in zip(self.cells, states):
             # A cell computes in its own dtype (a cell instance may have a policy of its own): Keras casts the
             # arguments of its call.
-            dtype = cell._input_dtype() or sequences.dtype
+            dtype = cell._input_dtype() or sequences.dtype  # its states are already in it (`get_initial_state`)
             first = state if isinstance(state, torch.Tensor) else state[0]
             like = sequences.new_zeros(batch, width, dtype=dtype)
-            input_mask, recurrent_mask = cell.dropout_masks(like, first.to(dtype), training)
+            input_mask, recurrent_mask = cell.dropout_masks(like, first, training)
             plans.append((cell, dtype, input_mask, recurrent_mask))
             width = cell.output_size
 

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
-
 import torch
 
-from ..base import Layer
-
-
-def _call_arguments(layer: Layer) -> frozenset:
-    return frozenset(inspect.signature(layer.forward).parameters)
+from ..base import Layer, forward_arguments
 
 
 class TimeDistributed(Layer):
@@ -36,7 +30,7 @@ class TimeDistributed(Layer):
         if not isinstance(layer, Layer):
             raise self._arg_error("layer", "must be a torchkeras_layers Layer instance", layer)
         self.layer = layer
-        arguments = _call_arguments(layer)
+        arguments = forward_arguments(layer)
         self._passes_mask = "mask" in arguments
         self._passes_training = "training" in arguments
 
