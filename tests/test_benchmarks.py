@@ -90,3 +90,12 @@ def test_a_contestant_off_ours_must_be_as_accurate_as_keras_against_float64():
     cell = {"contestants": {"ours": {}, "keras_tf": {}}}
     _check_against_ours(cell, setups)
     assert cell["contestants"]["keras_tf"] == {"check_tolerance_ratio": 0.0}
+
+
+def test_pointwise_routes_check_both_routes_against_keras_and_time_them(capsys):
+    from benchmarks import pointwise_routes
+
+    assert pointwise_routes.main(["--sizes", "2,12", "--channels", "5:3", "--seconds", "0.01", "--rounds", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "->" in line
+            and "positions" not in line]
+    assert [row.split(" | ")[:2] for row in rows] == [["| 32", "5 -> 3"], ["| 1152", "5 -> 3"]]

@@ -15,12 +15,14 @@ import torchkeras_layers as tkl
     (lambda: tkl.Conv2D(4, 3, padding="same"), (2, 7, 7, 3)),  # k=3, s=1: symmetric (1, 1)
     (lambda: tkl.Conv2D(6, 3, strides=2, groups=3), (2, 7, 7, 3)),
     (lambda: tkl.Conv1D(4, 3), (2, 9, 3)),
+    (lambda: tkl.Conv2D(4, 1, use_bias=False), (2, 7, 7, 3)),  # the GEMM route (with a bias, addmm copies it in)
     # (tiny 3-D inputs take torch's slow_conv3d, which copies)
     (lambda: tkl.Conv3D(4, 3, padding="same"), (2, 6, 6, 6, 8)),
     (lambda: tkl.MaxPooling2D(3, 2, padding="same"), (2, 7, 7, 3)),  # n=7: symmetric (1, 1)
     (lambda: tkl.AveragePooling1D(3, 1, padding="same"), (2, 9, 3)),
     (lambda: tkl.AdaptiveAveragePooling2D(3), (2, 7, 8, 3)),
-], ids=["Conv2D", "Conv2D-groups", "Conv1D", "Conv3D", "MaxPooling2D", "AveragePooling1D", "AdaptiveAveragePooling2D"])
+], ids=["Conv2D", "Conv2D-groups", "Conv1D", "Conv2D-1x1-gemm", "Conv3D", "MaxPooling2D", "AveragePooling1D",
+        "AdaptiveAveragePooling2D"])
 def test_channels_last_hot_path_makes_no_copies(factory, shape):
     """No copy of the input, the kernel or the output (no contiguous/permute/pad copies)."""
     module = factory().eval()
@@ -31,6 +33,23 @@ def test_channels_last_hot_path_makes_no_copies(factory, shape):
     ops = {e.key for e in prof.key_averages()}
     assert not ops & {"aten::copy_", "aten::clone", "aten::contiguous", "aten::constant_pad_nd"}, ops
     assert y.shape[0] == shape[0]
+
+
+@pytest.mark.parametrize("shape,route", [((2, 16, 32, 7), "aten::addmm"), ((2, 17, 32, 7), "aten::convolution")],
+                         ids=["1024-positions-gemm", "1088-positions-onednn"])
+def test_pointwise_convolution_route_follows_the_number_of_positions(shape, route):
+    """A 1x1 convolution over at most POINTWISE_GEMM_MAX_ROWS positions is one GEMM, above it torch's
+    convolution (docs/benchmarks.md, "Pointwise convolutions")."""
+    from torchkeras_layers.ops.convolution import POINTWISE_GEMM_MAX_ROWS
+
+    assert POINTWISE_GEMM_MAX_ROWS == 1024  # what the two shapes straddle
+    module = tkl.Conv2D(5, 1).eval()
+    x = torch.randn(shape)
+    module(x)
+    with torch.profiler.profile() as prof:
+        module(x)
+    ops = {e.key for e in prof.key_averages()}
+    assert route in ops and not ops & ({"aten::addmm", "aten::convolution"} - {route}), ops
 
 
 def test_asymmetric_same_padding_pads_once():

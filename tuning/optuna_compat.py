@@ -70,7 +70,7 @@ def fail_trials_claimed_without_heartbeat(study: optuna.Study, grace: float) -> 
     with backend.engine.connect() as connection:
         rows = connection.execute(query, {"study": study._study_id, "cutoff": cutoff}).fetchall()
     failed = []
-    callback = backend.get_failed_trial_callback()
+    callback = backend.get_heartbeat_stale_trial_callback()  # get_failed_trial_callback warns since 4.9
     for (trial_id,) in rows:
         if storage.set_trial_state_values(trial_id, state=optuna.trial.TrialState.FAIL):
             frozen = storage.get_trial(trial_id)

@@ -108,6 +108,11 @@ CONV2D = LayerSpec(
                                  "data_format": "channels_first", "bias_initializer": "random_normal"},
                                 (2, 3, 7, 6), id="channels-first-same")),
         Sample({"filters": 3, "kernel_size": 1, "use_bias": False, "activation": "tanh"}, (3, 4, 5, 6), id="1x1-nobias"),
+        # 1x1 convolutions run as a GEMM up to POINTWISE_GEMM_MAX_ROWS (1024) positions, on oneDNN above.
+        Sample({"filters": 5, "kernel_size": 1, "bias_initializer": "random_normal", "activation": "relu"},
+               (2, 16, 32, 7), id="1x1-gemm-1024-positions"),
+        Sample({"filters": 5, "kernel_size": 1, "bias_initializer": "random_normal", "activation": "relu"},
+               (2, 17, 32, 7), id="1x1-onednn-1088-positions"),
         Sample({"filters": 3, "kernel_size": 3, "padding": "SAME", "kernel_regularizer": "l2", "bias_regularizer": "l1",
                 "activity_regularizer": "l1l2"}, (2, 5, 5, 2), id="regularized-uppercase-padding"),
         Sample({"filters": 3, "kernel_size": 2, "kernel_constraint": "max_norm", "bias_constraint": "non_neg"},
@@ -149,6 +154,8 @@ CONV1D = LayerSpec(
     name="Conv1D",
     samples=[
         Sample({"filters": 4, "kernel_size": 3}, (2, 9, 3), id="valid"),
+        Sample({"filters": 4, "kernel_size": 1, "padding": "causal", "bias_initializer": "random_normal"}, (2, 9, 3),
+               id="1x1-gemm"),
         Sample({"filters": 3, "kernel_size": 4, "strides": 2, "padding": "same"}, (2, 7, 2), id="same-k4-s2-n7(1,2)"),
         Sample({"filters": 3, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}, (2, 9, 2), id="causal-dilated"),
         Sample({"filters": 3, "kernel_size": 3, "padding": "causal", "strides": 2}, (2, 9, 2), id="causal-stride2"),
@@ -183,6 +190,8 @@ CONV3D = LayerSpec(
     name="Conv3D",
     samples=[
         Sample({"filters": 3, "kernel_size": 2}, (2, 4, 5, 3, 2), id="valid"),
+        Sample({"filters": 3, "kernel_size": 1, "padding": "same", "bias_initializer": "random_normal"},
+               (2, 4, 5, 3, 2), id="1x1-gemm"),
         Sample({"filters": 3, "kernel_size": (2, 3, 4), "strides": 2, "padding": "same"}, (1, 5, 6, 7, 2), id="same-asymmetric-s2"),
         Sample({"filters": 4, "kernel_size": 3, "groups": 2, "padding": "same", "dilation_rate": (1, 2, 1)}, (1, 5, 5, 5, 4),
                id="groups-dilated"),

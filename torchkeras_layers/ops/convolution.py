@@ -9,7 +9,14 @@ import torch.nn.functional as F
 
 from .padding import split_padding, torch_pad_arg
 
-__all__ = ["conv", "conv_transpose"]
+__all__ = ["POINTWISE_GEMM_MAX_ROWS", "conv", "conv_transpose", "pointwise_conv_channels_last"]
+
+# Output positions (batch x spatial) up to which a 1x1, stride-1, ungrouped convolution on a channels-last
+# input runs as one GEMM over its (positions, channels) buffer. oneDNN's convolution pays about 0.1 ms of
+# setup per call, which MKL's GEMM does not: at 32-512 positions the GEMM takes 0.22-0.95 of its time
+# (forward and backward 0.43-0.86), from 2048 on the two are even and at 8192 oneDNN wins (2 threads;
+# `python -m benchmarks.pointwise_routes`, docs/benchmarks.md "Pointwise convolutions").
+POINTWISE_GEMM_MAX_ROWS = 1024
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
@@ -31,6 +38,12 @@ def conv(
     if any(lo or hi for lo, hi in rest):
         x = F.pad(x, torch_pad_arg(rest))
     return _CONV[x.dim() - 2](x, weight, bias, tuple(strides), symmetric, tuple(dilation), groups)
+
+
+def pointwise_conv_channels_last(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """A 1x1 convolution of a channels-last `x` ``(N, *spatial, C)`` with `weight` ``(F, C, 1, ...)``: the
+    same sums as `conv`, as ``x @ weight.T`` on the buffer (a view, no copy for a contiguous `x`)."""
+    return F.linear(x, weight.flatten(1), bias)
 
 
 def conv_transpose(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from ... import regularizers
-from ...ops.convolution import conv
+from ...ops.convolution import POINTWISE_GEMM_MAX_ROWS, conv, pointwise_conv_channels_last
 from ...ops.layout import from_channels_first, to_channels_first
 from ..lora import LoRAMixin
 from .base_window_conv import BaseWindowConv
@@ -87,19 +87,29 @@ class BaseConv(LoRAMixin, BaseWindowConv, registered=False):
             # the channels-last input on every call. Shape and state_dict are unchanged.
             self.kernel.data = _channels_last_memory(self.kernel.data)
         self._add_bias(self.filters)
+        # A 1x1, stride-1, ungrouped convolution of channels-last inputs is a GEMM over the positions.
+        self._pointwise = (self.data_format == "channels_last" and self.groups == 1
+                           and set(self.kernel_size) == {1} and set(self.strides) == {1})
         self.built = True
         self._maybe_enable_lora()
 
     def forward(self, inputs):
         self._check_output_size(inputs.shape)
-        kernel = self.effective_kernel()
-        pads = self._paddings(self._spatial_shape(inputs.shape))
-        if self.rank == 1:  # run as 2-D over a unit height axis (see ops/layout.py)
-            kernel = kernel.unsqueeze(2)
-            pads = ((0, 0),) + pads
-        x = to_channels_first(inputs, self.data_format)
-        y = conv(x, kernel, self.read_weight(self.bias), self._op_strides, pads, self._op_dilation, self.groups)
-        outputs = from_channels_first(y, self.data_format, self.rank)
+        kernel, bias = self.effective_kernel(), self.read_weight(self.bias)
+        # Eager only: the GEMM wins by skipping oneDNN's per-call setup, while a traced graph keeps one
+        # route for every batch size (a size test would guard torch.export's dynamic batch) and lets
+        # inductor choose its kernels.
+        if (self._pointwise and not torch.compiler.is_compiling()
+                and inputs.numel() <= POINTWISE_GEMM_MAX_ROWS * inputs.shape[-1]):
+            outputs = pointwise_conv_channels_last(inputs, kernel, bias)
+        else:
+            pads = self._paddings(self._spatial_shape(inputs.shape))
+            if self.rank == 1:  # run as 2-D over a unit height axis (see ops/layout.py)
+                kernel = kernel.unsqueeze(2)
+                pads = ((0, 0),) + pads
+            x = to_channels_first(inputs, self.data_format)
+            y = conv(x, kernel, bias, self._op_strides, pads, self._op_dilation, self.groups)
+            outputs = from_channels_first(y, self.data_format, self.rank)
         if self.activation is not None:  # Keras allows `layer.activation = None` after construction
             outputs = self.activation(outputs)
         return self.add_activity_loss(outputs)
