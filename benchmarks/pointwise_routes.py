@@ -71,10 +71,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    import keras  # the reference only: TensorFlow is not timed here, so its threads are left as they are
     import torch
 
     import torchkeras_layers as tkl
