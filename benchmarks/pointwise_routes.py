@@ -2,12 +2,13 @@
 
 ``python -m benchmarks.pointwise_routes [--threads 2] [--sizes 2,4,8,11,12,16,32] [--channels 64:256,256:64,128:128]``
 
-Each row is a batch of 8 at HxH positions, C -> F channels, no bias. Two routes from NHWC input to NHWC output:
-``conv`` (``F.conv2d`` on the channels_last view, what the layer runs above
-``ops.convolution.POINTWISE_GEMM_MAX_ROWS`` positions) and ``gemm`` (``F.linear`` over the (positions,
-channels) buffer, what it runs up to them). Each route's output is compared with ``keras.layers.Conv2D`` on
-TensorFlow within the float32 forward tolerance before it is timed, forward (no grad) and forward +
-backward (gradients of input and kernel), as medians of interleaved rounds.
+Each row is a batch of 8 at HxH positions, C -> F channels, no bias. Two routes from NHWC input to NHWC
+output, the functions the layer calls: ``conv`` (``ops.convolution.conv``, ``F.conv2d`` on the channels_last
+view, above ``ops.convolution.POINTWISE_GEMM_MAX_ROWS`` positions) and ``gemm``
+(``ops.convolution.pointwise_conv_channels_last``, ``F.linear`` over the (positions, channels) buffer, up to
+them). Each route's output is compared with ``keras.layers.Conv2D`` on TensorFlow within the float32 forward
+tolerance before it is timed, forward (no grad) and forward + backward (gradients of input and kernel), as
+medians of interleaved rounds.
 """
 
 from __future__ import annotations
@@ -26,15 +27,19 @@ BATCH = 8
 def _route_times(x: np.ndarray, kernel: np.ndarray, reference: np.ndarray, seconds: float, rounds: int):
     """{(route, mode): median ms} for one shape; None (after saying why) when a route disagrees with Keras."""
     import torch
-    import torch.nn.functional as F
 
     from torchkeras_layers._tolerances import FORWARD, compare_arrays
+    from torchkeras_layers.ops.convolution import conv, pointwise_conv_channels_last
+    from torchkeras_layers.ops.layout import from_channels_first, to_channels_first
 
     xt = torch.from_numpy(x).requires_grad_()
     weight = torch.from_numpy(kernel).permute(3, 2, 0, 1).contiguous(memory_format=torch.channels_last)
     weight.requires_grad_()
-    routes = {"conv": lambda: F.conv2d(xt.permute(0, 3, 1, 2), weight).permute(0, 2, 3, 1),
-              "gemm": lambda: F.linear(xt, weight.flatten(1))}
+    no_padding = ((0, 0), (0, 0))
+    # The two functions the layer runs, on the views it passes them.
+    routes = {"conv": lambda: from_channels_first(conv(to_channels_first(xt, "channels_last"), weight, None, (1, 1),
+                                                       no_padding, (1, 1)), "channels_last", 2),
+              "gemm": lambda: pointwise_conv_channels_last(xt, weight, None)}
     for name, run in routes.items():
         with torch.no_grad():
             _, ratio = compare_arrays(run().numpy(), reference, **FORWARD["float32"])
