@@ -12,8 +12,8 @@ import torch
 
 from torchkeras_layers import layers
 
-from .harness import to_tf, to_torch
-from .tolerances import FORWARD, STATE, assert_close
+from .harness import keras_step, to_tf, to_torch, torch_step
+from .tolerances import FORWARD, GRADIENT, STATE, assert_close
 
 B, T, D = 3, 4, 5
 
@@ -145,6 +145,60 @@ def test_bidirectional_over_a_right_padded_mask_runs_both_directions_packed(name
         assert ours.forward_layer.last_path == ours.backward_layer.last_path == "fused"
         for a, b in zip(mine, reference):
             assert_close(a, b, FORWARD["float32"], f"Bidirectional({name}) right-padded output")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,config", MASKED_CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MASKED_CASES)])
+def test_right_padded_training_runs_the_packed_backward_and_matches_keras_gradients(name, config, dtype, monkeypatch):
+    """A call that records gradients over a right-padded mask runs `ops.recurrent`'s packed GRU/LSTM:
+    outputs, final states and the gradients of the input, the initial states and every weight are Keras'."""
+    from torchkeras_layers.layers.rnn import gru, lstm
+
+    module, function = (lstm, "packed_lstm") if name == "LSTM" else (gru, "packed_gru")
+    calls = []
+    real = getattr(module, function)
+    monkeypatch.setattr(module, function, lambda *args: calls.append(1) or real(*args))
+    ours, theirs = _pair(name, {**config, "bias_initializer": "random_normal", "dtype": dtype}, PACKED_SHAPE)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(PACKED_SHAPE).astype(dtype)
+    initial_state = [rng.standard_normal((PACKED_SHAPE[0], config["units"])).astype(dtype)
+                     for _ in range(2 if name == "LSTM" else 1)]
+    for args in ([x], [x, initial_state]):
+        calls.clear()
+        mine = torch_step(ours, args, {"mask": RIGHT_PADDED}, True, np.random.default_rng(5), True)
+        assert calls == [1] and ours.last_path == "fused"
+        cotangents = np.random.default_rng(5)
+        cotangents = [cotangents.standard_normal(o.shape) for o in mine["outputs"]]
+        reference = keras_step(theirs, args, {"mask": RIGHT_PADDED}, True, cotangents, True)
+        what = f"{name} right-padded training, {len(args) - 1} initial states"
+        for key, table in (("outputs", FORWARD), ("input_grads", GRADIENT), ("weight_grads", GRADIENT)):
+            assert len(mine[key]) == len(reference[key])
+            for a, b in zip(mine[key], reference[key]):
+                assert_close(a, b, table[dtype], f"{what}: {key}")
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_packed_recurrence_runs_only_where_autograd_records(name, monkeypatch):
+    """Without autograd (inference, or nothing requiring gradients) torch's packed kernel is the faster
+    one and keeps running; both routes give the same numbers."""
+    from torchkeras_layers.layers.rnn import gru, lstm
+
+    module, function = (lstm, "packed_lstm") if name == "LSTM" else (gru, "packed_gru")
+    calls = []
+    real = getattr(module, function)
+    monkeypatch.setattr(module, function, lambda *args: calls.append(1) or real(*args))
+    layer = getattr(layers, name)(3, return_sequences=True, bias_initializer="random_normal")
+    x = torch.randn(PACKED_SHAPE)
+    mask = torch.as_tensor(RIGHT_PADDED)
+    with torch.no_grad():
+        kernel_outputs = layer(x, mask=mask)
+    assert calls == [] and layer.last_path == "fused"
+    recorded = layer(x.requires_grad_(), mask=mask)
+    assert calls == [1]
+    assert_close(recorded.detach().numpy(), kernel_outputs.numpy(), FORWARD["float32"], f"{name} packed routes")
+    layer.requires_grad_(False)
+    layer(x.detach(), mask=mask)
+    assert calls == [1]
 
 
 def test_auto_picks_the_fused_kernel_only_where_it_is_keras():

@@ -10,6 +10,8 @@ outputs are rebuilt from it: final states at each row's last valid step, a maske
 valid output (zeros with zero_output_for_mask, and always zeros before the first valid step, i.e. for
 go_backwards), fully masked rows keep their initial states. Telling a right-padded mask from another
 costs one host sync (the lengths), so under torch.compile / torch.export a masked call keeps the loop.
+A packed call that records gradients on the CPU runs `ops.recurrent`'s packed GRU/LSTM instead of
+torch's kernel (same numbers; its backward is torch's slow part there).
 Any other mask, and everything else, runs the loop. `path` ("auto", "fused", "loop") forces a choice
 for tests and benchmarks; `last_path` says which ran (eager calls only).
 """

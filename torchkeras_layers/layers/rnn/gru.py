@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ...ops.recurrent import packed_gru, uses_packed_backward
 from ..base import InputSpec
 from ._cell_layer import FusedRNN, cell_layer_config, delegate_to_cell
 from .gru_cell import GRUCell
@@ -75,13 +76,19 @@ class GRU(FusedRNN):
     def fused_loop(self, sequences, states, batch_sizes=None):
         cell = self.cell
         units = cell.units
+        kernel, recurrent_kernel = cell.read_weight(cell.kernel), cell.read_weight(cell.recurrent_kernel)
+        bias = cell.read_weight(cell.bias) if cell.use_bias else None
+        if batch_sizes is not None and uses_packed_backward(sequences, kernel, recurrent_kernel, bias):
+            outputs, h = packed_gru(sequences, batch_sizes, states[0], kernel, recurrent_kernel,
+                                    *(bias.unbind(0) if bias is not None else ()))
+            return outputs, [h]
 
         def torch_order(weight):  # Keras blocks z, r, h -> torch's r, z, n
             return torch.cat([weight[..., units: 2 * units], weight[..., :units], weight[..., 2 * units:]], dim=-1)
 
-        params = [torch_order(cell.read_weight(cell.kernel)).T, torch_order(cell.read_weight(cell.recurrent_kernel)).T]
-        if cell.use_bias:
-            bias = torch_order(cell.read_weight(cell.bias))
+        params = [torch_order(kernel).T, torch_order(recurrent_kernel).T]
+        if bias is not None:
+            bias = torch_order(bias)
             params += [bias[0], bias[1]]
         hx = states[0].unsqueeze(0)
         if batch_sizes is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ...ops.recurrent import packed_lstm, uses_packed_backward
 from ..base import InputSpec
 from ._cell_layer import FusedRNN, cell_layer_config, delegate_to_cell
 from .lstm_cell import LSTMCell
@@ -71,9 +72,13 @@ class LSTM(FusedRNN):
 
     def fused_loop(self, sequences, states, batch_sizes=None):
         cell = self.cell
-        params = [cell.read_weight(cell.kernel).T, cell.read_weight(cell.recurrent_kernel).T]
-        if cell.use_bias:
-            bias = cell.read_weight(cell.bias)
+        kernel, recurrent_kernel = cell.read_weight(cell.kernel), cell.read_weight(cell.recurrent_kernel)
+        bias = cell.read_weight(cell.bias) if cell.use_bias else None
+        if batch_sizes is not None and uses_packed_backward(sequences, kernel, recurrent_kernel, bias):
+            outputs, h, c = packed_lstm(sequences, batch_sizes, *states, kernel, recurrent_kernel, bias)
+            return outputs, [h, c]
+        params = [kernel.T, recurrent_kernel.T]
+        if bias is not None:
             params += [bias, torch.zeros_like(bias)]
         hx = [state.unsqueeze(0) for state in states]
         if batch_sizes is None:
