@@ -87,3 +87,26 @@ def test_from_keras_to_keras(spec):
     theirs = flat_tensors(keras_layer(*to_tf(args), **mode))
     for a, b in zip(ours, theirs):
         assert_close(as_numpy(a), np.asarray(b), FORWARD["float32"], f"{spec.name} from_keras forward")
+
+
+@pytest.mark.parametrize("name,config", [("Dense", {"units": 3}), ("Conv1D", {"filters": 2, "kernel_size": 2})])
+def test_bfloat16_weights_move_both_ways_bit_for_bit(name, config):
+    """numpy has no bfloat16: Keras' get_weights() returns `ml_dtypes.bfloat16` arrays, which set_weights
+    reads bit for bit; ours returns their exact float32 values, which Keras' set_weights takes back."""
+    import keras
+
+    shape = (2, 4, 3) if name == "Conv1D" else (2, 3)
+    theirs = getattr(keras.layers, name)(**config, dtype="bfloat16", bias_initializer="random_normal")
+    theirs.build(shape)
+    ours = getattr(tkl.layers, name)(**config, dtype="bfloat16")
+    ours.build(shape)
+    ours.set_weights(theirs.get_weights())
+    mine = ours.get_weights()
+    assert [w.dtype for w in mine] == [np.float32] * len(mine)
+    for a, b in zip(mine, theirs.get_weights()):
+        np.testing.assert_array_equal(a, b.astype(np.float32))
+    fresh = getattr(keras.layers, name)(**config, dtype="bfloat16")
+    fresh.build(shape)
+    fresh.set_weights(mine)
+    for a, b in zip(fresh.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(a.view(np.uint16), b.view(np.uint16))

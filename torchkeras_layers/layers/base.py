@@ -363,7 +363,7 @@ class Layer(nn.Module):
     def get_weights(self) -> list[np.ndarray]:
         """Keras `get_weights()`: numpy arrays, Keras order, shapes and layout."""
         self._require_built("get_weights")
-        return [t.detach().cpu().numpy().copy() for t in self.keras_weight_tensors()]
+        return [_weight_to_numpy(t) for t in self.keras_weight_tensors()]
 
     def set_weights(self, weights) -> None:
         """Keras `set_weights()`: same count, shapes and layout as `get_weights()`."""
@@ -384,7 +384,7 @@ class Layer(nn.Module):
                         f"{info.keras_shape}, received {tuple(array.shape)}"
                     )
                 target = getattr(owner, info.name)
-                source = torch.as_tensor(array, dtype=target.dtype, device=target.device)
+                source = _numpy_to_weight(array, target)
                 if info.to_keras is not None:
                     source = source.permute(*_inverse_permutation(info.to_keras))
                 target.copy_(source)
@@ -650,6 +650,23 @@ def _own_code(function, cls: type):
     copy.__doc__ = function.__doc__
     copy.__dict__.update(function.__dict__)
     return copy
+
+
+def _weight_to_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A weight as a numpy array; bfloat16 (which numpy lacks, and Keras returns as an `ml_dtypes` array)
+    as its exact float32 value, so no package beyond numpy is needed to read it."""
+    tensor = tensor.detach().cpu()
+    if tensor.dtype == torch.bfloat16:
+        tensor = tensor.float()
+    return tensor.numpy().copy()
+
+
+def _numpy_to_weight(array: np.ndarray, target: torch.Tensor) -> torch.Tensor:
+    """`array` in `target`'s dtype and device; Keras' `ml_dtypes.bfloat16` arrays are read bit for bit."""
+    if array.dtype.name == "bfloat16" and array.dtype.itemsize == 2:
+        return torch.from_numpy(np.ascontiguousarray(array).view(np.uint16)).view(torch.bfloat16).to(
+            dtype=target.dtype, device=target.device)
+    return torch.as_tensor(array, dtype=target.dtype, device=target.device)
 
 
 def _inverse_permutation(perm: Sequence[int]) -> tuple:
