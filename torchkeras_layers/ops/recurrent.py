@@ -31,14 +31,13 @@ def _step_offsets(batch_sizes: torch.Tensor) -> list[int]:
 def _previous_rows(batch_sizes: torch.Tensor, offsets: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """For each packed row, its row in cat([initial, packed outputs]) holding the previous step's state;
     and for each running row, the packed row of its last step (where its final state is)."""
-    steps = len(batch_sizes)
-    time = torch.repeat_interleave(torch.arange(steps), batch_sizes)
-    slot = torch.arange(offsets[-1]) - torch.tensor(offsets[:-1])[time]
+    rows = int(batch_sizes[0])
     starts = torch.tensor(offsets[:-1])
-    previous = torch.where(time == 0, slot, int(batch_sizes[0]) + starts[(time - 1).clamp(min=0)] + slot)
-    lengths = (batch_sizes.unsqueeze(0) > torch.arange(int(batch_sizes[0])).unsqueeze(1)).sum(1)
-    final = starts[lengths - 1] + torch.arange(int(batch_sizes[0]))
-    return previous, final
+    time = torch.repeat_interleave(torch.arange(len(batch_sizes)), batch_sizes)
+    slot = torch.arange(offsets[-1]) - starts[time]
+    previous = torch.where(time == 0, slot, rows + starts[(time - 1).clamp(min=0)] + slot)
+    lengths = (batch_sizes.unsqueeze(0) > torch.arange(rows).unsqueeze(1)).sum(1)
+    return previous, starts[lengths - 1] + torch.arange(rows)
 
 
 def _previous(initial: torch.Tensor, packed: torch.Tensor, offsets: list[int], t: int, rows: int) -> torch.Tensor:
