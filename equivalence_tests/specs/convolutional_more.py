@@ -192,6 +192,10 @@ SEPARABLE_CONV2D = LayerSpec(
                (2, 5, 5, 2), id="regularized"),
         Sample({"filters": 3, "kernel_size": 2, "depthwise_constraint": "max_norm",
                 "pointwise_constraint": "unit_norm", "bias_constraint": "non_neg"}, (2, 5, 5, 2), id="constrained"),
+        # The pointwise step runs as a GEMM up to POINTWISE_GEMM_MAX_ROWS (1024) positions (the samples above),
+        # on oneDNN above.
+        Sample({"filters": 4, "kernel_size": 3, "padding": "same", "bias_initializer": "random_normal"},
+               (2, 17, 32, 3), id="pointwise-onednn-1088-positions"),
     ],
     sampler=_window_sampler(2, separable=True),
     bad_configs=[
@@ -225,6 +229,8 @@ SEPARABLE_CONV1D = LayerSpec(
                id="channels-first-keras-bias-bug-vs-numpy"),
         Sample({"filters": 3, "kernel_size": 3, "use_bias": False, "pointwise_regularizer": "l2",
                 "pointwise_constraint": "non_neg"}, (2, 6, 4), id="nobias-regularized-constrained"),
+        Sample({"filters": 4, "kernel_size": 3, "padding": "same", "bias_initializer": "random_normal"},
+               (2, 520, 3), id="pointwise-onednn-1040-positions"),
     ],
     sampler=_window_sampler(1, separable=True),
     bad_configs=[

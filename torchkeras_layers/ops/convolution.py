@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from .padding import split_padding, torch_pad_arg
 
-__all__ = ["POINTWISE_GEMM_MAX_ROWS", "conv", "conv_transpose", "pointwise_conv_channels_last"]
+__all__ = ["POINTWISE_GEMM_MAX_ROWS", "conv", "conv_transpose", "pointwise_conv_channels_last", "pointwise_gemm_wins"]
 
 # Output positions (batch x spatial) up to which a 1x1, stride-1, ungrouped convolution on a channels-last
 # input runs as one GEMM over its (positions, channels) buffer. oneDNN's convolution pays about 0.1 ms of
@@ -38,6 +38,14 @@ def conv(
     if any(lo or hi for lo, hi in rest):
         x = F.pad(x, torch_pad_arg(rest))
     return _CONV[x.dim() - 2](x, weight, bias, tuple(strides), symmetric, tuple(dilation), groups)
+
+
+def pointwise_gemm_wins(x: torch.Tensor, channels: int) -> bool:
+    """Whether a 1x1, stride-1, ungrouped convolution of `x` (`channels` per position, any layout) runs as
+    `pointwise_conv_channels_last`: at most `POINTWISE_GEMM_MAX_ROWS` positions, eagerly. A traced graph
+    keeps one route for every batch size (a size test would guard torch.export's dynamic batch) and lets
+    inductor choose its kernels."""
+    return not torch.compiler.is_compiling() and x.numel() <= POINTWISE_GEMM_MAX_ROWS * channels
 
 
 def pointwise_conv_channels_last(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:

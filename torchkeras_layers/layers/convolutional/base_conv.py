@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from ... import regularizers
-from ...ops.convolution import POINTWISE_GEMM_MAX_ROWS, conv, pointwise_conv_channels_last
+from ...ops.convolution import conv, pointwise_conv_channels_last, pointwise_gemm_wins
 from ...ops.layout import from_channels_first, to_channels_first
 from ..lora import LoRAMixin
 from .base_window_conv import BaseWindowConv
@@ -96,11 +96,7 @@ class BaseConv(LoRAMixin, BaseWindowConv, registered=False):
     def forward(self, inputs):
         self._check_output_size(inputs.shape)
         kernel, bias = self.effective_kernel(), self.read_weight(self.bias)
-        # Eager only: the GEMM wins by skipping oneDNN's per-call setup, while a traced graph keeps one
-        # route for every batch size (a size test would guard torch.export's dynamic batch) and lets
-        # inductor choose its kernels.
-        if (self._pointwise and not torch.compiler.is_compiling()
-                and inputs.numel() <= POINTWISE_GEMM_MAX_ROWS * inputs.shape[-1]):
+        if self._pointwise and pointwise_gemm_wins(inputs, inputs.shape[-1]):
             outputs = pointwise_conv_channels_last(inputs, kernel, bias)
         else:
             pads = self._paddings(self._spatial_shape(inputs.shape))

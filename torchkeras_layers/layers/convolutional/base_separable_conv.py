@@ -8,7 +8,7 @@ channels-last memory for channels-last layers, as `BaseConv` stores its kernel.
 
 from __future__ import annotations
 
-from ...ops.convolution import conv
+from ...ops.convolution import conv, pointwise_conv_channels_last, pointwise_gemm_wins
 from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ..arguments import positive_int
 from .base_conv import _channels_last_memory
@@ -74,11 +74,14 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
         self._check_output_size(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
         y = self._depthwise(x, self.read_weight(self.depthwise_kernel), None, self._spatial_shape(inputs.shape))
-        pointwise = self.read_weight(self.pointwise_kernel)
+        pointwise, bias = self.read_weight(self.pointwise_kernel), self.read_weight(self.bias)
         pointwise = pointwise.unsqueeze(2) if self.rank == 1 else pointwise
-        no_padding = ((0, 0),) * len(self._unit_window)
-        y = conv(y, pointwise, self.read_weight(self.bias), self._unit_window, no_padding, self._unit_window)
-        outputs = from_channels_first(y, self.data_format, self.rank)
+        if self.data_format == "channels_last" and pointwise_gemm_wins(y, y.shape[1]):
+            outputs = pointwise_conv_channels_last(from_channels_first(y, self.data_format, self.rank), pointwise, bias)
+        else:
+            no_padding = ((0, 0),) * len(self._unit_window)
+            y = conv(y, pointwise, bias, self._unit_window, no_padding, self._unit_window)
+            outputs = from_channels_first(y, self.data_format, self.rank)
         return self.add_activity_loss(self.activation(outputs))
 
     def _output_channels(self, in_channels: int) -> int:
