@@ -147,17 +147,23 @@ def test_bidirectional_over_a_right_padded_mask_runs_both_directions_packed(name
             assert_close(a, b, FORWARD["float32"], f"Bidirectional({name}) right-padded output")
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("name,config", MASKED_CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MASKED_CASES)])
-def test_right_padded_training_runs_the_packed_backward_and_matches_keras_gradients(name, config, dtype, monkeypatch):
-    """A call that records gradients over a right-padded mask runs `ops.recurrent`'s packed GRU/LSTM:
-    outputs, final states and the gradients of the input, the initial states and every weight are Keras'."""
+def _count_packed_calls(name: str, monkeypatch) -> list:
+    """A list that grows by one per call of `ops.recurrent`'s packed LSTM/GRU from the layer `name`."""
     from torchkeras_layers.layers.rnn import gru, lstm
 
     module, function = (lstm, "packed_lstm") if name == "LSTM" else (gru, "packed_gru")
     calls = []
     real = getattr(module, function)
     monkeypatch.setattr(module, function, lambda *args: calls.append(1) or real(*args))
+    return calls
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,config", MASKED_CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(MASKED_CASES)])
+def test_right_padded_training_runs_the_packed_backward_and_matches_keras_gradients(name, config, dtype, monkeypatch):
+    """A call that records gradients over a right-padded mask runs `ops.recurrent`'s packed GRU/LSTM:
+    outputs, final states and the gradients of the input, the initial states and every weight are Keras'."""
+    calls = _count_packed_calls(name, monkeypatch)
     ours, theirs = _pair(name, {**config, "bias_initializer": "random_normal", "dtype": dtype}, PACKED_SHAPE)
     rng = np.random.default_rng(4)
     x = rng.standard_normal(PACKED_SHAPE).astype(dtype)
@@ -181,12 +187,7 @@ def test_right_padded_training_runs_the_packed_backward_and_matches_keras_gradie
 def test_packed_recurrence_runs_only_where_autograd_records(name, monkeypatch):
     """Without autograd (inference, or nothing requiring gradients) torch's packed kernel is the faster
     one and keeps running; both routes give the same numbers."""
-    from torchkeras_layers.layers.rnn import gru, lstm
-
-    module, function = (lstm, "packed_lstm") if name == "LSTM" else (gru, "packed_gru")
-    calls = []
-    real = getattr(module, function)
-    monkeypatch.setattr(module, function, lambda *args: calls.append(1) or real(*args))
+    calls = _count_packed_calls(name, monkeypatch)
     layer = getattr(layers, name)(3, return_sequences=True, bias_initializer="random_normal")
     x = torch.randn(PACKED_SHAPE)
     mask = torch.as_tensor(RIGHT_PADDED)

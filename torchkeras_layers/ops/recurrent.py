@@ -40,6 +40,15 @@ def _previous_rows(batch_sizes: torch.Tensor, offsets: list[int]) -> tuple[torch
     return previous, starts[lengths - 1] + torch.arange(rows)
 
 
+def _packed_gradient(d_packed, d_final, like: torch.Tensor, final_rows: torch.Tensor) -> torch.Tensor:
+    """The gradient of every packed row of `like`: the one given for it (None: zeros) plus, at each running
+    row's last step, the gradient of the final state taken from there."""
+    d_packed = torch.zeros_like(like) if d_packed is None else d_packed.clone()
+    if d_final is not None:
+        d_packed.index_add_(0, final_rows, d_final)
+    return d_packed
+
+
 def _previous(initial: torch.Tensor, packed: torch.Tensor, offsets: list[int], t: int, rows: int) -> torch.Tensor:
     """The states of the first `rows` running rows before step t (views, no copies)."""
     if t == 0:
@@ -83,9 +92,7 @@ class _PackedGRU(torch.autograd.Function):
     def backward(ctx, d_outputs, d_final):
         x, h0, kernel, recurrent_kernel, gates, recurrent, outputs = ctx.saved_tensors
         offsets, units = ctx.offsets, h0.shape[-1]
-        d_outputs = torch.zeros_like(outputs) if d_outputs is None else d_outputs.clone()
-        if d_final is not None:
-            d_outputs.index_add_(0, ctx.final_rows, d_final)
+        d_outputs = _packed_gradient(d_outputs, d_final, outputs, ctx.final_rows)
         d_projected = torch.empty_like(gates)
         d_recurrent = torch.empty_like(gates)
         carry = torch.zeros_like(h0)  # d(state) flowing back from the next step
@@ -147,12 +154,8 @@ class _PackedLSTM(torch.autograd.Function):
     def backward(ctx, d_outputs, d_final_h, d_final_c):
         x, h0, c0, kernel, recurrent_kernel, gates, cells, outputs = ctx.saved_tensors
         offsets, units = ctx.offsets, h0.shape[-1]
-        d_outputs = torch.zeros_like(outputs) if d_outputs is None else d_outputs.clone()
-        if d_final_h is not None:
-            d_outputs.index_add_(0, ctx.final_rows, d_final_h)
-        d_cells = torch.zeros_like(cells)
-        if d_final_c is not None:
-            d_cells.index_add_(0, ctx.final_rows, d_final_c)
+        d_outputs = _packed_gradient(d_outputs, d_final_h, outputs, ctx.final_rows)
+        d_cells = _packed_gradient(None, d_final_c, cells, ctx.final_rows)  # the cells are no output
         d_gates = torch.empty_like(gates)
         carry_h, carry_c = torch.zeros_like(h0), torch.zeros_like(c0)
         recurrent_kernel_t = recurrent_kernel.t()
