@@ -27,7 +27,8 @@ def test_help_lists_every_option_without_importing_torch(tmp_path):
     for option in ("--trials", "--epochs", "--batch-size", "--validation-split", "--sampler", "--pruner", "--seed",
                    "--storage", "--journal", "--study-name", "--workers", "--heartbeat", "--max-retries",
                    "--no-report", "--data-dir", "--no-download", "--fake-data", "--limit", "--device", "--amp",
-                   "--compile", "--threads", "--output", "--top-k", "--retrain", "--no-model", "--quiet"):
+                   "--compile", "--threads", "--output", "--top-k", "--retrain", "--no-model", "--quiet",
+                   "--exact-trials"):
         assert option in result.stdout
     imports = run_cli("--help", cwd=tmp_path, env=cli_env(PYTHONPROFILEIMPORTTIME="1")).stderr
     assert "tuning.cli" in imports and not re.search(r"\|\s+torch$", imports, re.MULTILINE)

@@ -69,3 +69,13 @@ def test_trial_number_reads_the_storage_without_making_a_trial():
     calls = []
     study.sampler.before_trial = lambda *args: calls.append(args)
     assert optuna_compat.trial_number(study, second) == 1 and calls == []
+
+
+def test_storage_of_is_the_storage_the_study_was_opened_on(tmp_path):
+    from optuna.storages import JournalStorage, RDBStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    rdb = RDBStorage(f"sqlite:///{tmp_path / 's.db'}")
+    journal = JournalStorage(JournalFileBackend(str(tmp_path / "journal.log")))
+    for storage in (rdb, journal):
+        assert optuna_compat.storage_of(optuna.create_study(storage=storage)) is storage

@@ -63,12 +63,26 @@ def test_pruned_trials_stop_early_as_in_a_real_study(grid_study):
     assert all(best in [max(c) for c in curves.values()] for best, _ in runs)
 
 
+def test_pruned_trials_pay_for_more_trials_unless_exact(grid_study):
+    curves = replay.measured_curves(grid_study[1])
+    budget, extended = 10 * EPOCHS, 0
+    for seed in range(6):
+        exact_best, exact_epochs = replay.replay(curves, "tpe", "median", trials=10, seed=seed, exact_trials=True)
+        best, epochs = replay.replay(curves, "tpe", "median", trials=10, seed=seed)
+        # The first 10 trials are the exact study's; a whole trial's worth of saved epochs runs one more.
+        assert best >= exact_best and budget - EPOCHS < epochs <= budget
+        assert (epochs > exact_epochs) == (budget - exact_epochs >= EPOCHS)
+        extended += epochs > exact_epochs
+    assert extended >= 3
+
+
 def test_the_table_has_every_sampler_and_pruner(grid_study, capsys):
     assert replay.main(["--storage", grid_study[0], "--study-name", "grid", "--trials", "3", "--seeds", "2"]) == 0
     out = capsys.readouterr().out
     assert "(Keras Tuner's RandomSearch)" in out
-    for sampler, pruner in replay.SEARCHES:
-        assert f"| {sampler} | {pruner} |" in out
+    for sampler, pruner, exact in replay.SEARCHES:
+        assert f"| {sampler} | {pruner} | {'exactly 3' if exact else '3 + paid for by pruning'} |" in out
+    assert len(replay.SEARCHES) == 10 and len(set(replay.SEARCHES)) == 10
 
 
 @pytest.mark.parametrize("args, message", [

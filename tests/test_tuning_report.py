@@ -49,3 +49,13 @@ def test_plots_page_is_one_compact_labelled_page(tmp_path):
     for name in ("optimization_history.png", "intermediate_values.png", "param_importances.png"):
         assert (tmp_path / name).stat().st_size > 1000, name
 
+
+
+def test_the_trial_counts_say_how_many_trials_pruning_paid_for():
+    from tuning.report import trial_counts
+
+    study = small_study()
+    assert trial_counts(study) == "Trials: 3 complete, 1 pruned, 1 fail"
+    study.set_user_attr("trial_budget", 4)  # as tuning.study queues a budget: 4 asked for, 1 paid for by pruning
+    study.set_user_attr("n_trials", 5)
+    assert trial_counts(study) == "Trials: 3 complete, 1 pruned, 1 fail (1 of them paid for by pruning)"

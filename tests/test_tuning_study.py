@@ -42,6 +42,67 @@ def test_budget_is_exact_and_each_queued_trial_runs_once(tmp_path):
     assert [t.number for t in study.trials] == [0, 1, 2, 3]
 
 
+def prunes_even_trials_after_one_epoch(trial) -> float:
+    """Three epochs; even-numbered trials stop after the first (2 epochs saved each)."""
+    space_only(trial)
+    for epoch in range(3):
+        trial.report(0.5, epoch)
+        if trial.number % 2 == 0:
+            raise optuna.TrialPruned()
+    return 0.5
+
+
+def test_the_epochs_pruned_trials_save_run_more_trials_within_the_same_budget(tmp_path):
+    config = study_mod.StudyConfig(data="fake200", epochs=3, sampler="random")
+    study = study_mod.open_study("s", sqlite(tmp_path), config, 4)
+    assert study_mod.run_worker(study, prunes_even_trials_after_one_epoch, waits_for_others=False) == 6
+    # 0 and 2 pruned: 4 epochs saved, one trial (4); its 2 saved epochs make 6, a second one (5).
+    assert states(study) == {"complete": 3, "pruned": 3, "budget": 6, "earned": 2}
+    assert sum(len(t.intermediate_values) for t in study.trials) == 4 * 3  # the 4-trial budget, spent
+    reopened = study_mod.open_study("s", sqlite(tmp_path), config, None)
+    assert states(reopened) == {"complete": 3, "pruned": 3, "budget": 6, "earned": 2}
+    assert study_mod.trial_budget(reopened) == 4
+    extended = study_mod.open_study("s", sqlite(tmp_path), config, 5, log=lambda *_: None)
+    assert states(extended) == {"complete": 3, "pruned": 3, "waiting": 1, "budget": 7, "earned": 2}
+
+
+def test_a_prune_whose_worker_died_before_queueing_its_earned_trial_is_paid_on_reopening(tmp_path, monkeypatch):
+    config = study_mod.StudyConfig(data="fake200", epochs=3, sampler="random")
+    study = study_mod.open_study("s", sqlite(tmp_path), config, 3)
+    monkeypatch.setattr(study_mod, "reinvest_pruned_epochs", lambda study: 0)  # killed right after each prune
+    study_mod.run_worker(study, prunes_even_trials_after_one_epoch, waits_for_others=False)
+    assert states(study) == {"complete": 1, "pruned": 2, "budget": 3}
+    monkeypatch.undo()
+    reopened = study_mod.open_study("s", sqlite(tmp_path), config, None)
+    assert states(reopened) == {"complete": 1, "pruned": 2, "waiting": 1, "budget": 4, "earned": 1}
+
+
+def test_exact_trials_and_grid_studies_run_exactly_the_budget(tmp_path):
+    exact = study_mod.StudyConfig(data="fake200", epochs=3, sampler="random", exact_trials=True)
+    assert exact.default_name() == "fake200-random-3ep-exact"
+    study = study_mod.open_study("s", sqlite(tmp_path), exact, 4)
+    assert study_mod.run_worker(study, prunes_even_trials_after_one_epoch, waits_for_others=False) == 4
+    assert states(study) == {"complete": 2, "pruned": 2, "budget": 4}
+    on_grid = study_mod.StudyConfig(data="fake200", epochs=3, sampler="grid")
+    study = study_mod.open_study("g", sqlite(tmp_path), on_grid, 4)
+    assert study_mod.run_worker(study, prunes_even_trials_after_one_epoch, waits_for_others=False) == 4
+    assert states(study) == {"complete": 2, "pruned": 2, "budget": 4}
+
+
+def test_a_study_of_an_earlier_version_resumes_with_exact_trials_as_it_ran(tmp_path):
+    from dataclasses import asdict
+
+    storage = sqlite(tmp_path)
+    study = study_mod.open_study("s", storage, CONFIG, 2)
+    stored = asdict(CONFIG)
+    del stored["exact_trials"]  # what earlier versions stored; they ran exactly --trials trials
+    study.set_user_attr("config", stored)
+    with pytest.raises(study_mod.StudyMismatch, match=r"exact_trials: study has True, command has False"):
+        study_mod.open_study("s", storage, CONFIG, None)
+    old = study_mod.StudyConfig(**{**asdict(CONFIG), "exact_trials": True})
+    assert states(study_mod.open_study("s", storage, old, None)) == {"waiting": 2, "budget": 2}
+
+
 def test_reopening_keeps_the_budget_extends_it_and_checks_the_settings(tmp_path):
     storage = sqlite(tmp_path)
     study = study_mod.open_study("s", storage, CONFIG, 2)

@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--sampler", choices=SAMPLERS, default="tpe", help="default tpe")
     study.add_argument("--pruner", choices=PRUNERS, default="median",
                        help="prune on per-epoch val_accuracy (default median; 'halving' = successive halving)")
+    study.add_argument("--exact-trials", action="store_true",
+                       help="run exactly --trials trials; by default the epochs that pruned trials did not train "
+                            "run more trials, one per --epochs saved (the same trial-epoch budget)")
     study.add_argument("--seed", type=int, default=0, help="base seed; trial k uses seed + k (default 0)")
 
     storage = parser.add_argument_group("storage and workers")
@@ -217,7 +220,7 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
     # ------------------------------------------------------------------ study
     config = study_mod.StudyConfig(data=source, data_fingerprint=fingerprint, limit=args.limit, epochs=args.epochs,
                                    batch_size=args.batch_size, validation_split=args.validation_split,
-                                   sampler=args.sampler, seed=args.seed)
+                                   sampler=args.sampler, seed=args.seed, exact_trials=args.exact_trials)
     name = args.study_name or config.default_name()
     try:
         study = study_mod.open_study(name, storage, config, args.trials, pruner=study_mod.make_pruner(args.pruner), log=log)
@@ -227,8 +230,12 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
     counts = study_mod.budget_status(study)
     where = args.journal or args.storage
     to_run = max(0, counts["budget"] - counts["complete"] - counts["pruned"])  # queued, running or stale
+    earned = f", {counts['earned']} of them paid for by pruning" if counts["earned"] else ""
     log(f"Study {name!r} in {where}: {counts['budget']} trials ({counts['complete']} complete, "
-        f"{counts['pruned']} pruned, {to_run} to run); data: {splits.sizes()}; device: {device}")
+        f"{counts['pruned']} pruned, {to_run} to run{earned}); data: {splits.sizes()}; device: {device}")
+    if config.reinvests_pruned_epochs and args.pruner != "none" and args.epochs > 1:
+        log(f"Each {args.epochs} epochs that pruning saves run one more trial (--exact-trials: exactly "
+            f"{study_mod.trial_budget(study)})")
 
     out_dir = args.output or RUNS / name
     if args.workers > 1:
@@ -251,6 +258,7 @@ def _run(argv: list[str], args, helpers: list[subprocess.Popen]) -> int:
         for frozen in study.get_trials(deepcopy=False, states=study_mod.FINISHED):
             if frozen.number not in shown:
                 shown.add(frozen.number)
+                bar.total = max(bar.total, study_mod.budget_status(study)["budget"])  # pruning may add trials
                 bar.update(1)
                 value = "no value" if frozen.value is None else f"{study_mod.OBJECTIVE} {frozen.value:.4f}"
                 where = "" if frozen.number in ran_here else " (another worker)"

@@ -6,7 +6,9 @@
   every transaction take the write lock at BEGIN, as Optuna's SELECT FOR UPDATE does elsewhere);
 * the heartbeat thread `Study.optimize` runs beside each trial on heartbeat storages
   (`optuna.storages._heartbeat.get_heartbeat_thread`), and the storage's heartbeat interval;
-* the file a `JournalFileBackend` writes (`tuning.setup_lock` locks a file beside it).
+* the file a `JournalFileBackend` writes (`tuning.setup_lock` locks a file beside it);
+* the storage a study was opened on (`Study._storage`, unwrapped from the `_CachedStorage` that RDB
+  studies hold), which `tuning.setup_lock` locks.
 
 tests/test_tuning_optuna_compat.py checks these exist and behave as used, so an Optuna upgrade that
 changes them fails there, by name, rather than somewhere in a running study.
@@ -15,15 +17,22 @@ changes them fails there, by name, rather than somewhere in a running study.
 from __future__ import annotations
 
 import optuna
+from optuna.storages._cached_storage import _CachedStorage
 from optuna.storages._heartbeat import BaseHeartbeat, get_heartbeat_thread
 
 __all__ = ["fail_trials_claimed_without_heartbeat", "heartbeat", "heartbeat_interval", "journal_file_path",
-           "pop_waiting_trial_id", "trial_number"]
+           "pop_waiting_trial_id", "storage_of", "trial_number"]
 
 
 def pop_waiting_trial_id(study: optuna.Study) -> int | None:
     """The id of a queued trial, now RUNNING and owned by the caller; None when none is queued."""
     return study._pop_waiting_trial_id()
+
+
+def storage_of(study: optuna.Study):
+    """The storage object the study was opened on: the RDBStorage or JournalStorage itself."""
+    storage = study._storage
+    return storage._backend if isinstance(storage, _CachedStorage) else storage  # it wraps the RDBStorage
 
 
 def heartbeat(study: optuna.Study, trial_id: int):
@@ -59,8 +68,7 @@ def fail_trials_claimed_without_heartbeat(study: optuna.Study, grace: float) -> 
     import sqlalchemy
     from optuna.storages import RDBStorage
 
-    storage = study._storage
-    backend = getattr(storage, "_backend", storage)  # `_CachedStorage` wraps the RDBStorage
+    storage, backend = study._storage, storage_of(study)
     if not isinstance(backend, RDBStorage) or backend.get_heartbeat_interval() is None:
         return []
     cutoff = datetime.datetime.now() - datetime.timedelta(seconds=grace)

@@ -6,7 +6,8 @@ val_accuracy of small studies over many seeds, in minutes and without training.
 
 Every sampler and pruner of `python -m tuning` runs N-trial studies whose objective looks the point up
 in the grid study (its per-epoch val_accuracy, reported epoch by epoch so that pruners act as in a
-real run). The first row, the random sampler without pruning, is Keras Tuner's RandomSearch. Each
+real run), with the trials pruning pays for as the tool runs them and, for comparison, with exactly N
+(`--exact-trials`). The first row, the random sampler without pruning, is Keras Tuner's RandomSearch. Each
 point carries the one training seed the grid ran it with, so this measures the search, not the seed
 noise of a point (a real study adds that noise to both sides); the difference to RandomSearch is paired
 by seed, which is what makes a few hundred seeds decide where 3 real runs cannot (on the docs/tuning.md
@@ -22,8 +23,10 @@ import sys
 
 from . import PRUNERS, SAMPLERS
 
-SEARCHES = [("random", "none")] + [(s, p) for s in SAMPLERS if s != "grid" for p in PRUNERS
-                                   if (s, p) != ("random", "none")]
+# (sampler, pruner, exact_trials); without pruning the two budgets are the same study.
+SEARCHES = [("random", "none", True)] + [
+    (s, p, exact) for s in SAMPLERS if s != "grid" for p in PRUNERS
+    for exact in ((False, True) if p != "none" else (True,)) if (s, p) != ("random", "none")]
 
 
 def measured_curves(study) -> dict:
@@ -32,13 +35,15 @@ def measured_curves(study) -> dict:
             for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"}
 
 
-def replay(curves: dict, sampler: str, pruner: str, trials: int, seed: int) -> tuple[float, int]:
-    """One in-memory study of `trials` trials over the curves: (best val_accuracy, trial-epochs)."""
+def replay(curves: dict, sampler: str, pruner: str, trials: int, seed: int, *,
+           exact_trials: bool = False) -> tuple[float, int]:
+    """One in-memory study of `trials` trials over the curves, plus the trials its pruned ones pay for
+    unless `exact_trials`, as `python -m tuning` runs it: (best val_accuracy, trial-epochs)."""
     import optuna
 
     from .hp import HyperParameters
     from .model import build_model
-    from .study import make_pruner, make_sampler
+    from .study import earned_trials, make_pruner, make_sampler
 
     def objective(trial):
         build_model(HyperParameters(trial))  # declares the example's search space, as a real trial does
@@ -55,7 +60,12 @@ def replay(curves: dict, sampler: str, pruner: str, trials: int, seed: int) -> t
 
     study = optuna.create_study(direction="maximize", sampler=make_sampler(sampler, seed, trials),
                                 pruner=make_pruner(pruner))
-    study.optimize(objective, n_trials=trials, catch=())
+    epochs, budget = len(next(iter(curves.values()))), trials
+    while len(study.trials) < budget:
+        study.optimize(objective, n_trials=1, catch=())
+        if not exact_trials:
+            pruned = (t.user_attrs["epochs"] for t in study.trials if t.state == optuna.trial.TrialState.PRUNED)
+            budget = trials + earned_trials(epochs, pruned)
     return study.best_value, sum(t.user_attrs["epochs"] for t in study.trials)
 
 
@@ -63,16 +73,17 @@ def table(curves: dict, trials: int, seeds: int) -> str:
     baseline = None
     lines = [f"Replayed on {len(curves)} measured points, {trials} trials per study, seeds 0-{seeds - 1} "
              f"(`python -m tuning.replay`); the grid's best point scores {max(map(max, curves.values())):.4f}.",
-             "", "| sampler | pruner | mean best val_accuracy | vs RandomSearch (paired, ± s.e.) | trial-epochs |",
-             "|---|---|---|---|---|"]
-    for sampler, pruner in SEARCHES:
-        runs = [replay(curves, sampler, pruner, trials, seed) for seed in range(seeds)]
+             "", "| sampler | pruner | trials | mean best val_accuracy | vs RandomSearch (paired, ± s.e.) | "
+             "trial-epochs |", "|---|---|---|---|---|---|"]
+    for sampler, pruner, exact in SEARCHES:
+        runs = [replay(curves, sampler, pruner, trials, seed, exact_trials=exact) for seed in range(seeds)]
         best = [b for b, _ in runs]
         baseline = baseline or best
         gain = [b - r for b, r in zip(best, baseline)]
         versus = "(Keras Tuner's RandomSearch)" if best is baseline else \
             f"{statistics.mean(gain):+.4f} ± {statistics.stdev(gain) / len(gain) ** 0.5:.4f}"
-        lines.append(f"| {sampler} | {pruner} | {statistics.mean(best):.4f} | {versus} | "
+        budget = f"exactly {trials}" if exact else f"{trials} + paid for by pruning"
+        lines.append(f"| {sampler} | {pruner} | {budget} | {statistics.mean(best):.4f} | {versus} | "
                      f"{statistics.mean(e for _, e in runs):.1f} |")
     return "\n".join(lines) + "\n"
 

@@ -17,7 +17,7 @@ from optuna.trial import FrozenTrial, TrialState
 from .files import atomic_path, write_text
 from .hp import HyperParameters
 from .model import build_model, save_keras_weights
-from .study import OBJECTIVE
+from .study import OBJECTIVE, budget_status
 from .train import evaluate, train_model
 
 PLOTS = ("optimization_history", "param_importances", "intermediate_values")
@@ -41,10 +41,18 @@ def results_table(study: optuna.Study, top_k: int = 10) -> str:
                      *(str(t.params.get(n, "")) for n in names)])
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    counts = {state.name.lower(): len(study.get_trials(deepcopy=False, states=(state,))) for state in TrialState}
     lines.append("")
-    lines.append("Trials: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n))
+    lines.append(trial_counts(study))
     return "\n".join(lines)
+
+
+def trial_counts(study: optuna.Study) -> str:
+    """'Trials: 9 complete, 4 pruned (3 of them paid for by pruning)': by state, and the trials added by the
+    epochs pruned trials saved."""
+    counts = {state.name.lower(): len(study.get_trials(deepcopy=False, states=(state,))) for state in TrialState}
+    earned = budget_status(study)["earned"]
+    return "Trials: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n) + (
+        f" ({earned} of them paid for by pruning)" if earned else "")
 
 
 def _fmt(value) -> str:
@@ -131,9 +139,7 @@ def _label(figure, name: str, study: optuna.Study) -> None:
 
 def study_summary_html(study: optuna.Study) -> str:
     """The head of plots.html: the study, its trial counts and its best trial."""
-    counts = {state.name.lower(): len(study.get_trials(deepcopy=False, states=(state,))) for state in TrialState}
-    lines = [f"<h2>Study {escape(study.study_name)}</h2>",
-             "<p>Trials: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n) + "</p>"]
+    lines = [f"<h2>Study {escape(study.study_name)}</h2>", f"<p>{escape(trial_counts(study))}</p>"]
     ranked = ranked_trials(study)
     if ranked:
         best = ranked[0]

@@ -8,6 +8,12 @@ is left, so the study ends with exactly N finished trials however many workers j
 A trial that is interrupted (Ctrl-C), raises, or stops sending heartbeats (a killed worker, RDB
 storages only) is marked FAIL and re-queued with the same hyperparameters and seed, up to
 `max_retries` times; re-running the same command continues the study.
+
+Pruning pays for more trials. N trials of E epochs are a budget of N x E trial-epochs, the budget Keras
+Tuner's RandomSearch spends; the epochs a pruned trial did not train go back to it, and each whole
+trial's worth queues one more trial (`earned_trials`), as Hyperband spends the budget its early stops
+save. Replayed on a grid study's curves, this is what turns pruning's savings into better points
+(docs/tuning.md). `exact_trials` (`--exact-trials`) keeps exactly N; a grid study is always exact.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class StudyConfig:
     validation_split: float = 0.2
     sampler: str = "tpe"
     seed: int = 0
+    exact_trials: bool = False  # True: pruned trials' unspent epochs do not queue more trials
 
     def default_name(self) -> str:
         """A name that differs whenever the config does, so a changed command starts a new study."""
@@ -66,7 +73,17 @@ class StudyConfig:
             parts.append(f"vs{self.validation_split:g}")
         if self.seed != 0:
             parts.append(f"seed{self.seed}")
+        if self.exact_trials:
+            parts.append("exact")
         return "-".join(parts)
+
+    @property
+    def reinvests_pruned_epochs(self) -> bool:
+        return not self.exact_trials and self.sampler != "grid"  # a grid study trains each point once
+
+
+# Settings that studies of earlier versions did not store, as those versions behaved.
+_UNSTORED_SETTINGS = {"exact_trials": True}
 
 
 class StudyMismatch(Exception):
@@ -290,16 +307,52 @@ def open_study(name: str, storage, config: StudyConfig, n_trials: int | None, *,
                 log(f"Finishing the setup of study {name!r} (the process that created it stopped during setup).")
                 _set_up(study, config, budget, points)
             _check_config(study, config, wait_seconds)
-            queued = study.user_attrs["n_trials"]
-            if budget > queued and n_trials is not None:
-                log(f"Extending study {name!r} from {queued} to {budget} trials.")
-                _enqueue(study, budget - queued, points[queued:budget] if points is not None else None)
-                study.set_user_attr("n_trials", budget)
+            requested = trial_budget(study)
+            if budget > requested and n_trials is not None:
+                log(f"Extending study {name!r} from {requested} to {budget} trials.")
+                queued = study.user_attrs["n_trials"]
+                more = budget - requested
+                _enqueue(study, more, points[queued:queued + more] if points is not None else None)
+                study.set_user_attr("trial_budget", budget)
+                study.set_user_attr("n_trials", queued + more)
+            _queue_earned_trials(study)  # a worker killed between a prune and its reinvestment
         else:
             _set_up(study, config, budget, points)
-    # Made from the study's budget, so every worker and every resumed run samples alike.
-    study.sampler = make_sampler(config.sampler, config.seed, study.user_attrs["n_trials"])
+    # Made from the study's requested budget, so every worker and every resumed run samples alike.
+    study.sampler = make_sampler(config.sampler, config.seed, trial_budget(study))
     return study
+
+
+def trial_budget(study: optuna.Study) -> int:
+    """The trials asked for (`--trials`); `n_trials` adds those pruning has paid for."""
+    return study.user_attrs.get("trial_budget", study.user_attrs["n_trials"])
+
+
+def earned_trials(epochs: int, pruned_trained_epochs) -> int:
+    """Whole trials paid for by the epochs pruned trials did not train (each trained the given number)."""
+    return sum(epochs - trained for trained in pruned_trained_epochs) // epochs
+
+
+def reinvest_pruned_epochs(study: optuna.Study) -> int:
+    """Queue the trials the study's pruned trials have paid for and not yet received; returns how many
+    were queued now. Recomputed from the storage under the setup lock, so workers that prune at the same
+    time queue each earned trial once."""
+    with setup_lock.study_setup_lock(optuna_compat.storage_of(study), study.study_name):
+        return _queue_earned_trials(study)
+
+
+def _queue_earned_trials(study: optuna.Study) -> int:
+    config = StudyConfig(**{**_UNSTORED_SETTINGS, **study.user_attrs["config"]})
+    if not config.reinvests_pruned_epochs:
+        return 0
+    pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
+    target = trial_budget(study) + earned_trials(config.epochs, (len(t.intermediate_values) for t in pruned))
+    queued = study.user_attrs["n_trials"]
+    if target <= queued:
+        return 0
+    _enqueue(study, target - queued, None)
+    study.set_user_attr("n_trials", target)
+    return target - queued
 
 
 def _set_up(study: optuna.Study, config: StudyConfig, budget: int, points: list[dict] | None) -> None:
@@ -309,6 +362,7 @@ def _set_up(study: optuna.Study, config: StudyConfig, budget: int, points: list[
         study.set_user_attr("config", asdict(config))
     queued = len(study.get_trials(deepcopy=False))  # no trial runs before "n_trials" is set
     _enqueue(study, budget - queued, points[queued:budget] if points is not None else None)
+    study.set_user_attr("trial_budget", max(budget, queued))
     study.set_user_attr("n_trials", max(budget, queued))  # last: joining workers wait for it
 
 
@@ -327,7 +381,7 @@ def _check_config(study: optuna.Study, config: StudyConfig, wait_seconds: float)
                 "(optuna delete-study) or pick another --study-name"
             )
         interrupt.sleep(0.5)
-    stored = study.user_attrs.get("config", {})
+    stored = {**_UNSTORED_SETTINGS, **study.user_attrs.get("config", {})}
     ours = asdict(config)
     differences = {k: (stored.get(k), v) for k, v in ours.items() if stored.get(k) != v}
     if differences:
@@ -340,11 +394,13 @@ def _check_config(study: optuna.Study, config: StudyConfig, wait_seconds: float)
 
 
 def budget_status(study: optuna.Study) -> dict[str, int]:
-    """Trial counts by state name, plus `budget` (the queued total)."""
+    """Trial counts by state name, plus `budget` (the queued total: the trials asked for and those pruning
+    has paid for) and `earned` (those pruning has paid for)."""
     counts = {state.name.lower(): 0 for state in TrialState}
     for trial in study.get_trials(deepcopy=False):
         counts[trial.state.name.lower()] += 1
     counts["budget"] = study.user_attrs.get("n_trials", 0)
+    counts["earned"] = counts["budget"] - (trial_budget(study) if counts["budget"] else 0)
     return counts
 
 
@@ -397,6 +453,8 @@ def run_worker(study: optuna.Study, objective: Callable[[optuna.Trial], float], 
                 f"one for {grace} s and queued the trial again; this run's result is dropped")
             continue
         finished += 1
+        if frozen.state == TrialState.PRUNED:
+            reinvest_pruned_epochs(study)
         if on_trial_end is not None:
             on_trial_end(frozen)
 
