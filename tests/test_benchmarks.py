@@ -99,3 +99,21 @@ def test_pointwise_routes_check_both_routes_against_keras_and_time_them(capsys):
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "->" in line
             and "positions" not in line]
     assert [row.split(" | ")[:2] for row in rows] == [["| 32", "5 -> 3"], ["| 1152", "5 -> 3"]]
+
+
+def test_call_overhead_checks_each_pair_and_times_both_grad_modes(capsys):
+    from benchmarks import call_overhead
+
+    assert call_overhead.main(["--calls", "5", "--rounds", "1"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "µs" not in line]
+    assert [row.split(" | ")[1] for row in rows] == ["Linear", "Conv2d", "BatchNorm2d", "ReLU"]
+    assert all(len(row.split(" | ")) == 8 for row in rows)
+
+
+def test_call_overhead_refuses_to_time_a_pair_that_disagrees(capsys, monkeypatch):
+    from benchmarks import call_overhead
+
+    pairs = call_overhead._pairs
+    monkeypatch.setattr(call_overhead, "_pairs", lambda: [(*pair[:3], pair[3] + 1, pair[4]) for pair in pairs()][:1])
+    assert call_overhead.main(["--calls", "5", "--rounds", "1"]) == 1
+    assert "ours and Linear disagree" in capsys.readouterr().out

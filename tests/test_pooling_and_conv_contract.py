@@ -161,3 +161,31 @@ def test_conv_kernel_storage_and_keras_layout():
     kernel, bias = layer.get_weights()
     assert kernel.shape == (3, 2, 2, 6) and bias.shape == (6,)
     np.testing.assert_array_equal(kernel, layer.kernel.detach().permute(2, 3, 1, 0).numpy())
+
+
+@pytest.mark.parametrize("make", [lambda: tkl.Conv2D(2, 3, padding="same"),
+                                  lambda: tkl.DepthwiseConv2D(3, padding="same"),
+                                  lambda: tkl.SeparableConv2D(2, 3, padding="same"),
+                                  lambda: tkl.MaxPooling2D(3, 2, padding="same")],
+                         ids=["Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D"])
+def test_window_layers_work_out_their_paddings_once_per_input_size(monkeypatch, make):
+    from torchkeras_layers.layers.convolutional import base_window_conv
+    from torchkeras_layers.layers.pooling import base_pooling
+
+    sizes = []
+    for module in (base_window_conv, base_pooling):
+        real = module.window_paddings
+        monkeypatch.setattr(module, "window_paddings", lambda *args, real=real: sizes.append(args[1]) or real(*args))
+    layer = make()
+    layer(torch.randn(1, 5, 5, 3))
+    computed = len(sizes)
+    layer(torch.randn(1, 5, 5, 3)), layer(torch.randn(4, 5, 5, 3))  # the same spatial sizes, any batch
+    assert len(sizes) == computed
+    assert layer(torch.randn(1, 6, 7, 3)).shape[1:3] == make()(torch.randn(1, 6, 7, 3)).shape[1:3]
+    assert len(sizes) > computed and sizes[-1] == (6, 7)
+    for _ in range(2):  # a refused size is refused every time: nothing is kept for it
+        with pytest.raises(ValueError, match="too small|smaller than"):
+            layer(torch.randn(1, 0, 5, 3))
+    for n in range(8, 8 + 70):  # variable sizes keep at most a bounded number of entries
+        layer(torch.randn(1, n, 5, 3))
+    assert len(layer._per_shape_memo) <= 64

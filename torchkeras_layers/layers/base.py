@@ -518,6 +518,24 @@ class Layer(nn.Module):
         # float32 policy floating inputs pass through (a `.double()` model stays float64).
         return policy.compute_dtype if policy.compute_dtype != torch.float32 else None
 
+    def _per_shape(self, key: tuple, compute: Callable[[], Any]):
+        """`compute()` once per `key` (input sizes) in eager mode, for shape arithmetic that depends on the
+        sizes only (a window layer's TF paddings and output-size check: a third of a small Conv2D's call).
+        Compiled and exported graphs recompute it: they are traced once per shape anyway. At most
+        `_PER_SHAPE_KEYS` sizes are kept (variable-length inputs)."""
+        if torch.compiler.is_compiling():
+            return compute()
+        memo = self.__dict__.get("_per_shape_memo")
+        if memo is None:
+            memo = self.__dict__["_per_shape_memo"] = {}
+        value = memo.get(key)
+        if value is None:
+            value = compute()  # may raise (an input too small): nothing is kept then
+            if len(memo) >= _PER_SHAPE_KEYS:
+                memo.clear()
+            memo[key] = value
+        return value
+
     def resolve_training(self, training) -> bool:
         """`training=None` follows `.train()`/`.eval()`."""
         return self.training if training is None else bool(training)
@@ -589,6 +607,9 @@ Layer._class_pre_forward = Layer.__dict__["_pre_forward"]  # subclasses get thei
 
 
 # ---------------------------------------------------------------------- helpers
+_PER_SHAPE_KEYS = 64
+
+
 @functools.lru_cache(maxsize=None)
 def _builds_at_init(cls: type) -> bool:
     """Keras' `_build_at_init`: the layers Keras builds in `__init__` (their registry entry says so) are

@@ -94,12 +94,11 @@ class BaseConv(LoRAMixin, BaseWindowConv, registered=False):
         self._maybe_enable_lora()
 
     def forward(self, inputs):
-        self._check_output_size(inputs.shape)
+        pads = self._checked_paddings(inputs.shape)
         kernel, bias = self.effective_kernel(), self.read_weight(self.bias)
         if self._pointwise and pointwise_gemm_wins(inputs, inputs.shape[-1]):
             outputs = pointwise_conv_channels_last(inputs, kernel, bias)
         else:
-            pads = self._paddings(self._spatial_shape(inputs.shape))
             if self.rank == 1:  # run as 2-D over a unit height axis (see ops/layout.py)
                 kernel = kernel.unsqueeze(2)
                 pads = ((0, 0),) + pads

@@ -68,24 +68,22 @@ class BaseDepthwiseConv(BaseWindowConv, registered=False):
         self._add_bias(in_channels * self.depth_multiplier)
 
     # ------------------------------------------------------------------ forward
-    def _depthwise(self, x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None, spatial: tuple):
+    def _depthwise(self, x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None, pads: tuple):
         """Grouped convolution of a ``(N, C, *spatial)`` view (1-D lifted to 2-D) with the stored
-        ``(C, M, *k)`` kernel."""
+        ``(C, M, *k)`` kernel and the input's per-axis ``(lo, hi)`` paddings."""
         in_channels = kernel.shape[0]
         weight = kernel.reshape(in_channels * self.depth_multiplier, 1, *self.kernel_size)  # a view
-        pads = self._paddings(spatial)
         if self.rank == 1:  # run as 2-D over a unit height axis (see ops/layout.py)
             weight = weight.unsqueeze(2)
             pads = ((0, 0),) + pads
         return conv(x, weight, bias, self._op_strides, pads, self._op_dilation, in_channels)
 
     def forward(self, inputs):
-        self._check_output_size(inputs.shape)
+        pads = self._checked_paddings(inputs.shape)
         if inputs.shape[self._channel_axis] == 0:  # no channels: Keras' output is empty; torch needs groups > 0
             return self.add_activity_loss(inputs.new_empty(self.compute_output_shape(tuple(inputs.shape))))
         x = to_channels_first(inputs, self.data_format)
-        y = self._depthwise(x, self.read_weight(self.kernel), self.read_weight(self.bias),
-                            self._spatial_shape(inputs.shape))
+        y = self._depthwise(x, self.read_weight(self.kernel), self.read_weight(self.bias), pads)
         outputs = from_channels_first(y, self.data_format, self.rank)
         return self.add_activity_loss(self.activation(outputs))
 

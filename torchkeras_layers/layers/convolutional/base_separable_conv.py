@@ -71,9 +71,9 @@ class BaseSeparableConv(BaseDepthwiseConv, registered=False):
         self._add_bias(self.filters)
 
     def forward(self, inputs):
-        self._check_output_size(inputs.shape)
+        pads = self._checked_paddings(inputs.shape)
         x = to_channels_first(inputs, self.data_format)
-        y = self._depthwise(x, self.read_weight(self.depthwise_kernel), None, self._spatial_shape(inputs.shape))
+        y = self._depthwise(x, self.read_weight(self.depthwise_kernel), None, pads)
         pointwise, bias = self.read_weight(self.pointwise_kernel), self.read_weight(self.bias)
         pointwise = pointwise.unsqueeze(2) if self.rank == 1 else pointwise
         if self.data_format == "channels_last" and pointwise_gemm_wins(y, y.shape[1]):

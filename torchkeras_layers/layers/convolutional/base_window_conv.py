@@ -75,6 +75,15 @@ class BaseWindowConv(Layer, registered=False):
     def _paddings(self, spatial: tuple) -> tuple:
         return window_paddings(self.padding, spatial, self.kernel_size, self.strides, self.dilation_rate)
 
+    def _checked_paddings(self, input_shape) -> tuple:
+        """The paddings of a forward call's input, after refusing one too small for the window."""
+        spatial = self._spatial_shape(input_shape)
+
+        def compute():
+            self._check_output_size(input_shape)
+            return self._paddings(spatial)
+        return self._per_shape(spatial, compute)
+
     def _output_spatial(self, input_shape) -> list:
         """The output's spatial sizes of a forward convolution (None where the input's is unknown)."""
         spatial = self._spatial_shape(input_shape)

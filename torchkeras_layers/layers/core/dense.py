@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 
 from ..base import InputSpec, Layer
@@ -67,7 +68,13 @@ class Dense(LoRAMixin, Layer):
         self._maybe_enable_lora()
 
     def forward(self, inputs, training=None):
-        outputs = F.linear(inputs, self.effective_kernel().T, self.read_weight(self.bias))
+        kernel, bias = self.effective_kernel(), self.read_weight(self.bias)
+        if inputs.dim() == 2 and bias is not None:
+            # The kernel F.linear runs for a 2-D input (`addmm(bias, x, weight.t())`), called on Keras'
+            # (in, out) kernel directly: no transposed view to build, ~1 µs of a small layer's call.
+            outputs = torch.addmm(bias, inputs, kernel)
+        else:
+            outputs = F.linear(inputs, kernel.T, bias)
         if self.activation is not None:  # Keras allows `layer.activation = None` after construction
             outputs = self.activation(outputs)
         return self.add_activity_loss(outputs)

@@ -223,7 +223,7 @@ class BatchNormalization(Layer):
         else:
             outputs = self._inference_forward(x)
         out_dtype = inputs.dtype if inputs.is_floating_point() else self.compute_dtype
-        return self.add_activity_loss(outputs.to(out_dtype))
+        return self.add_activity_loss(outputs if outputs.dtype == out_dtype else outputs.to(out_dtype))
 
     def _inference_forward(self, x):
         outputs = F.batch_norm(
@@ -356,8 +356,14 @@ class BatchNormalization(Layer):
 
     @staticmethod
     def _vector(weight, like):
-        """A weight as a per-channel vector in `like`'s dtype (free views; a cast only if dtypes differ)."""
-        return None if weight is None else weight.reshape(-1).to(like.dtype)
+        """A weight as a per-channel vector in `like`'s dtype (free views; a cast only if dtypes differ).
+        Tested in Python first: `reshape`/`to` that change nothing still cost a dispatch each (~1 µs),
+        four weights per call."""
+        if weight is None:
+            return None
+        if weight.dim() != 1:
+            weight = weight.reshape(-1)
+        return weight if weight.dtype == like.dtype else weight.to(like.dtype)
 
     @staticmethod
     def _param(weight, like, shape):

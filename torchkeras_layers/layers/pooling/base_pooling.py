@@ -12,6 +12,7 @@ from ...ops.layout import from_channels_first, lift_1d, to_channels_first
 from ...ops.padding import output_length, window_paddings
 from ..arguments import standardize_data_format, standardize_tuple
 from ..base import FLOATING, InputSpec, Layer
+from ..convolutional.base_window_conv import BaseWindowConv
 
 
 class BasePooling(Layer, registered=False):
@@ -52,11 +53,12 @@ class BasePooling(Layer, registered=False):
     def _pool(self, x: torch.Tensor, pads: tuple) -> torch.Tensor:
         raise NotImplementedError
 
+    _checked_paddings = BaseWindowConv._checked_paddings  # the same per-shape check and paddings
+
     def forward(self, inputs):
-        self._check_output_size(inputs.shape)
+        pads = self._checked_paddings(inputs.shape)
         if inputs.numel() == 0:  # no channels (or no batch): empty like Keras' output; torch's kernels refuse it
             return inputs.new_empty(self.compute_output_shape(tuple(inputs.shape)))
-        pads = self._paddings(self._spatial_shape(inputs.shape))
         if self.rank == 1:
             pads = ((0, 0),) + pads
         y = self._pool(to_channels_first(inputs, self.data_format), pads)
