@@ -80,6 +80,11 @@ class LSTM(FusedRNN):
         params = [kernel.T, recurrent_kernel.T]
         if bias is not None:
             params += [bias, torch.zeros_like(bias)]
+        if torch.compiler.is_compiling():
+            # Inductor's freezing (inference) repacks torch.lstm's weights for oneDNN and misreads transposed
+            # views: outputs off by ~0.8 in torch 2.13. Traced graphs take contiguous copies, which freezing
+            # folds into its constants; eager calls keep the views (torch's kernel reads them correctly).
+            params = [p.contiguous() for p in params]
         hx = [state.unsqueeze(0) for state in states]
         if batch_sizes is None:
             outputs, h, c = torch.lstm(sequences, hx, params, cell.use_bias, 1, 0.0, False, False, True)
