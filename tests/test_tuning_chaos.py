@@ -82,11 +82,13 @@ def test_random_kills_lose_no_trial_and_run_none_twice(backend, workers, tmp_pat
     # No budget slot ran twice to completion: a trial's seed names its slot (study seed + first number).
     seeds = [t.user_attrs["seed"] for t in complete]
     assert len(set(seeds)) == TRIALS
-    # Each killed trial ran again with its hyperparameters and seed.
+    # Each killed trial ran again with its seed and the hyperparameters it had drawn: all of them when
+    # it was killed after sampling, those it had when it was killed between two `suggest` calls (the
+    # retry draws the rest; seen once in CI: killed after conv_1_filter and conv_1_kernel).
     params_by_seed = {t.user_attrs["seed"]: t.params for t in complete}
     for trial in failed:
-        if trial.params:  # killed after sampling
-            assert params_by_seed[trial.user_attrs["seed"]] == trial.params
+        if trial.params:  # killed after drawing (its seed is set first)
+            assert trial.params.items() <= params_by_seed[trial.user_attrs["seed"]].items()
     # No lost result: every trial a worker said it completed is complete in the study.
     reported = [int(n) for text in outputs.values() for n in COMPLETE_LINE.findall(text)]
     states = {t.number: t.state for t in study.trials}
