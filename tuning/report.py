@@ -49,10 +49,10 @@ def results_table(study: optuna.Study, top_k: int = 10) -> str:
 def trial_counts(study: optuna.Study) -> str:
     """'Trials: 9 complete, 4 pruned (3 of them paid for by pruning)': by state, and the trials added by the
     epochs pruned trials saved."""
-    counts = {state.name.lower(): len(study.get_trials(deepcopy=False, states=(state,))) for state in TrialState}
-    earned = budget_status(study)["earned"]
-    return "Trials: " + ", ".join(f"{n} {state}" for state, n in counts.items() if n) + (
-        f" ({earned} of them paid for by pruning)" if earned else "")
+    counts = budget_status(study)  # by state name, plus the budget and the trials pruning paid for
+    states = [state.name.lower() for state in TrialState]
+    return "Trials: " + ", ".join(f"{counts[state]} {state}" for state in states if counts[state]) + (
+        f" ({counts['earned']} of them paid for by pruning)" if counts["earned"] else "")
 
 
 def _fmt(value) -> str:
