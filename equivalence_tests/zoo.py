@@ -1,7 +1,8 @@
 """The keras.applications zoo through `from_keras`: every constructor of Keras 3.15 (`weights=None`), converted
 and compared with Keras.
 
-    python -m equivalence_tests.zoo [--models ResNet50,EfficientNetB0] [--size 32] [--compile] [--markdown FILE]
+    python -m equivalence_tests.zoo [--models ResNet50,EfficientNetB0] [--size 32] [--compile] [--layerwise]
+                                    [--markdown FILE]
 
 Per model: the Keras model with random biases and BatchNormalization statistics (so that every weight
 matters), logits (`classifier_activation=None`), Dropout rates set to 0 (so that training mode is
@@ -15,7 +16,9 @@ two correct float32 programs (Keras' and ours, which differ in kernels and summa
 (EfficientNetB0: 0.19 between Keras float32 and Keras float64 at the logits). Keras' float64 model is the
 reference, and a model is `ok` when
 - float32: ours is as accurate as Keras: elementwise ``|ours32 - ref| <= 2 * max|keras32 - ref| + tol32``
-  (`tol32` the suite's float32 tolerance, `tolerances.FORWARD` / `GRADIENT`), and
+  (`tol32` the suite's float32 tolerance, `tolerances.FORWARD` / `GRADIENT`) end to end or, where a deep
+  network amplified rounding or crossed a kink beyond that, at every layer call fed the same inputs
+  (`equivalence_tests/layerwise.py`; `--layerwise` runs that check for every model and mode), and
 - float64: ours(float64) equals Keras(float64) within the suite's float64 tolerance, which a float32
   rounding anywhere in our float64 path would break;
 - `to_keras(ours)` equals Keras within the float32 tolerance; the compiled model is as accurate as Keras'.
@@ -44,6 +47,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 MIN_SIZE = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 71}
 BATCH = 4
 CLASSES = 10
+CHECKS = ("inference", "training", "gradient")  # what is compared, float32 and float64
 KERAS_ERROR_FACTOR = 2  # ours(float32) may be off the float64 reference by twice Keras' own float32 error
 # Images whose statistics become the BatchNormalization moving statistics. A small batch underestimates
 # the variance where the feature maps are 1x1 (EfficientNet's last stages at 32x32: one value per image),
@@ -72,6 +76,8 @@ class ZooResult:
     round_trip: float | None = None
     compiled: float | None = None
     magnitudes: tuple = (None, None)  # largest |logit| and |input gradient| of the reference (scale the errors)
+    missed: list = field(default_factory=list)  # float32 checks outside the criterion end to end
+    layerwise: dict = field(default_factory=dict)  # those (or every mode) layer by layer: {mode: [CallAccuracy]}
     ok: bool = False
     error: str | None = None
     times: dict = field(default_factory=dict)
@@ -257,7 +263,10 @@ def _run_ours(module, x, cotangent) -> dict:
     return {"inference": inference, "gradient": gradient, "training": training}
 
 
-def check_application(name: str, size: int | None = None, compile: bool = False, seed: int = 0) -> ZooResult:
+def check_application(name: str, size: int | None = None, compile: bool = False, seed: int = 0,
+                      layerwise: bool = False) -> ZooResult:
+    """Application `name` against Keras (the module doc). Float32 checks it misses end to end are checked
+    layer by layer (`layerwise_checks`); `layerwise=True` checks every mode layer by layer, for the record."""
     import keras
     import torch
 
@@ -323,6 +332,14 @@ def check_application(name: str, size: int | None = None, compile: bool = False,
             result.compiled = max_diff(compiled_out, reference["inference"])
             checks["compiled"] = as_accurate(compiled_out, keras32["inference"], reference["inference"],
                                               FORWARD["float32"])
+        result.missed = [what for what in CHECKS if not checks[f"{what} float32"]]
+        if result.missed or layerwise:
+            keras_model = ours = None
+            keras.backend.clear_session()
+            modes = CHECKS if layerwise else result.missed
+            result.layerwise = layerwise_checks(name, size, weights, x64, cotangent64, modes)
+            for what in result.missed:
+                checks[f"{what} float32"] = all(call.ok for call in result.layerwise[what])
         failed = [what for what, ok in checks.items() if not ok]
         result.ok = not failed
         result.error = f"outside tolerance: {', '.join(failed)}" if failed else None
@@ -332,6 +349,24 @@ def check_application(name: str, size: int | None = None, compile: bool = False,
     finally:
         keras.backend.clear_session()
     return result
+
+
+def layerwise_checks(name: str, size: int, weights: list, x64, cotangent64, modes: list) -> dict:
+    """{mode: [layerwise.CallAccuracy]}: every layer call of application `name` (with `weights`) checked alone,
+    ours against Keras in float32 (`equivalence_tests/layerwise.py`), for each of `modes` ("training" last:
+    it moves the BatchNormalization statistics)."""
+    import torchkeras_layers as tkl
+
+    from .layerwise import layerwise
+
+    keras32 = _construct(name, size)
+    keras32.set_weights(weights)
+    _dropout_off(keras32)
+    ours = tkl.from_keras(keras32)
+    with keras_floatx("float64"):
+        keras64 = build_float64_twin(lambda: _construct(name, size), weights)
+    return {mode: layerwise(keras32, ours, keras64, x64, mode, cotangent64)
+            for mode in sorted(modes, key=lambda m: m == "training")}
 
 
 def _timed(fn) -> float:
@@ -360,10 +395,33 @@ def table_rows(results: list[ZooResult], timings: bool) -> list[str]:
         row = [r.model, f"{r.size}x{r.size}", f"{r.params:,}", " / ".join(_fmt(m) for m in r.magnitudes)]
         for comparison in (r.inference, r.training, r.gradient):
             row += [_fmt_float32(comparison), _fmt(comparison.float64)]
-        row += [_fmt(r.round_trip), _fmt(r.compiled), "yes" if r.ok else f"**no**: {r.error}"]
+        row += [_fmt(r.round_trip), _fmt(r.compiled), _ok_cell(r)]
         if timings:
             row += [f"{r.times.get(k, float('nan')):.2f}" for k in ("convert", "ours", "keras")]
         lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _ok_cell(r: ZooResult) -> str:
+    if not r.ok:
+        return f"**no**: {r.error}"
+    return "yes" + "".join(f"; {what} float32 layer by layer" for what in r.missed)
+
+
+LAYERWISE_HEAD = ["model", "float32 check", "tensors compared", "worst call", "its error (ours / Keras)", "ratio",
+                  "tensors outside"]
+
+
+def layerwise_rows(results: list[ZooResult]) -> list[str]:
+    lines = []
+    for r in results:
+        for what in sorted(r.layerwise, key=CHECKS.index):
+            calls = r.layerwise[what]
+            worst = max(calls, key=lambda call: call.ratio)
+            lines.append("| " + " | ".join([
+                r.model, what, str(len(calls)), f"{worst.key} ({worst.class_name})",
+                f"{_fmt(worst.ours32)} / {_fmt(worst.keras32)}", f"{worst.ratio:.2f}",
+                str(sum(not call.ok for call in calls))]) + " |")
     return lines
 
 
@@ -387,46 +445,70 @@ inference outputs, the training-mode outputs (batch statistics) and the gradient
 of the outputs with respect to the input: "f32" ours in float32 / Keras in float32, "f64" ours in float64;
 then `to_keras(from_keras(model))` against Keras (float32) and `torch.compile(fullgraph=True)` against the
 reference (`-`: not run). `ok`: in float32 ours is as accurate as Keras (elementwise error at most {factor}x
-Keras' largest error plus the suite's float32 tolerance), in float64 ours equals Keras within the suite's
-float64 tolerance, and `to_keras` within the float32 one (`torchkeras_layers/_tolerances.py`, scaled by the
-largest reference value). Deep random networks amplify rounding: Keras' own float32 error is the measure of
-what float32 can give. Timings are left out (they vary between runs; the command prints them).
+Keras' largest error plus the suite's float32 tolerance) end to end or, where not, at every layer call (the
+second table), in float64 ours equals Keras within the suite's float64 tolerance, and `to_keras` within the
+float32 one (`torchkeras_layers/_tolerances.py`, scaled by the largest reference value). Deep random networks
+amplify rounding: Keras' own float32 error is the measure of what float32 can give. Timings are left out (they
+vary between runs; the command prints them).
 
-Reading a **no**: the float64 columns are the semantic check (a float32 rounding or a different formula in our
-float64 path shows there). A float32 **no** where float64 agrees is rounding that the network amplified
-beyond {factor}x Keras' own error: training mode normalises each BatchNormalization over the batch's {batch} images,
-and at 1x1 feature maps (32x32 inputs) over {batch} values, which amplifies rounding in both programs; input
-gradients through max pooling and ReLU jump where float32 rounding moves an argmax or a sign (a kink), so
-their largest difference says where a kink fell, not how accurate a program is. What was measured about
-the open ones (other seeds, a rerun, a single layer): [docs/notes/applications.md](notes/applications.md).
+The float64 columns are the semantic check: a float32 rounding or a different formula anywhere in our float64
+path shows there.
+
+"""
+
+LAYERWISE_TEXT = """
+## Float32 misses end to end, checked layer by layer
+
+End to end, one float32 sample cannot tell a less accurate program from a network that amplified where the
+roundings fell: training mode normalises each BatchNormalization over the batch's images (at 1x1 feature maps
+over 4 values), and an input gradient jumps where float32 rounding moved a ReLU's sign or a max pooling's
+argmax (a kink), in one program and not the other. So where ours misses the end-to-end criterion (the `ok`
+column names those checks; with `--layerwise`, for every check of a model), every layer call of the graph is
+checked alone (`equivalence_tests/layerwise.py`): fed the float64 reference's own input
+tensors at that point, rounded to float32 (all three programs read the same numbers, so they take the same
+branches), ours in float32 must be as accurate as Keras in float32 against Keras' float64 model, with the same
+criterion ({factor}x Keras' error plus the suite's float32 tolerance), on each tensor in units of its largest
+element. "gradient" checks each call's vector-Jacobian product, the cotangent being the reference's gradient at
+its outputs. Together with the float64 columns (the same function), that is what "as accurate as Keras" can
+mean here. What was measured about these models end to end: [docs/notes/applications.md](notes/applications.md).
 
 """
 
 
-def _kept_rows(path: str, replaced: set[str]) -> dict[str, str]:
-    """Rows of `path`'s table (same columns as now) for models not in `replaced`, by model name."""
+def _kept_rows(path: str, replaced: set[str], head: list[str]) -> dict[str, list[str]]:
+    """Rows of `path`'s table with columns `head` for models not in `replaced`, by model name."""
     if not os.path.exists(path):
         return {}
     rows = {}
     with open(path) as f:
         for line in f:
             cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
-            if line.startswith("| ") and len(cells) == len(HEAD) and cells[0] not in (HEAD[0], *replaced):
-                rows[cells[0]] = line.rstrip("\n")
+            if line.startswith("| ") and len(cells) == len(head) and cells[0] not in (head[0], *replaced):
+                rows.setdefault(cells[0], []).append(line.rstrip("\n"))
     return rows
 
 
+def _markdown_table(head: list[str], rows: dict[str, list[str]], names: list[str]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + [line for n in names for line in rows.get(n, [])]) + "\n"
+
+
 def write_markdown(path: str, results: list[ZooResult]) -> None:
-    """The table in application order: this run's rows, the file's other rows, and which models have none."""
-    rows = _kept_rows(path, {r.model for r in results})
-    rows.update(zip((r.model for r in results), table_rows(results, timings=False)))
+    """The tables in application order: this run's rows, the file's other rows, and which models have none."""
+    replaced = {r.model for r in results}
+    rows = _kept_rows(path, replaced, HEAD)
+    rows.update((r.model, [line]) for r, line in zip(results, table_rows(results, timings=False)))
+    layerwise = _kept_rows(path, replaced, LAYERWISE_HEAD)
+    for r in results:
+        if r.layerwise:
+            layerwise[r.model] = layerwise_rows([r])
     names = application_names()
     missing = [n for n in names if n not in rows]
-    head = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
     text = MARKDOWN_HEAD.format(classes=CLASSES, batch=BATCH, factor=KERAS_ERROR_FACTOR, calibration=CALIBRATION_BATCH)
-    text += "\n".join(head + [rows[n] for n in names if n in rows]) + "\n"
+    text += _markdown_table(HEAD, rows, names)
     text += f"\n{len(rows)} of {len(names)} applications run" + (
         f"; not run: {', '.join(missing)}.\n" if missing else ".\n")
+    text += LAYERWISE_TEXT.format(factor=KERAS_ERROR_FACTOR) + _markdown_table(LAYERWISE_HEAD, layerwise, names)
     with open(path + ".tmp", "w") as f:  # replaced whole: an interrupted run leaves the previous table
         f.write(text)
     os.replace(path + ".tmp", path)
@@ -437,6 +519,8 @@ def main(argv=None) -> int:
     parser.add_argument("--models", help="comma-separated application names (default: all)")
     parser.add_argument("--size", type=int, help="input height and width (default: the smallest each accepts)")
     parser.add_argument("--compile", action="store_true", help="also compare torch.compile(fullgraph=True)")
+    parser.add_argument("--layerwise", action="store_true",
+                        help="check every layer call in every mode, also where the end-to-end check passes")
     parser.add_argument("--markdown", help="write the table (without timings) to this file, keeping its rows of "
                                            "models not run")
     args = parser.parse_args(argv)
@@ -446,7 +530,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown applications {unknown}; known: {application_names()}")
     results = []
     for name in names:
-        result = check_application(name, args.size, compile=args.compile)
+        result = check_application(name, args.size, compile=args.compile, layerwise=args.layerwise)
         results.append(result)
         print(table([result], timings=True).splitlines()[-1], flush=True)
         if args.markdown:  # rewritten after every model, so that an interrupted run keeps what it measured

@@ -337,6 +337,19 @@ def test_functional_weights_config_and_compile():
         torch.testing.assert_close(x, y)
 
 
+def test_call_node_runs_one_layer_call_on_given_inputs():
+    model = _graph()
+    assert model.node_keys() == ["d1", "d2", "add", "shared", "shared[1]", "head"]
+    assert model.node_inputs("add") == [TensorRef("d1"), TensorRef("d2")]
+    assert model.node_inputs("shared[1]") == [TensorRef("shared", 0)]
+    L = {l.name: l for l in model.layers}
+    fed = {ref: torch.randn(5, 3) for ref in (TensorRef("d1"), TensorRef("d2"), TensorRef("shared", 0))}
+    torch.testing.assert_close(model.call_node("add", fed.__getitem__), fed[TensorRef("d1")] + fed[TensorRef("d2")])
+    torch.testing.assert_close(model.call_node("shared[1]", fed.__getitem__), L["shared"](fed[TensorRef("shared", 0)]))
+    with pytest.raises(ValueError, match=r"no layer call 'shared\[2\]'; the calls are \['d1'"):
+        model.call_node("shared[2]", fed.__getitem__)
+
+
 def test_functional_summary_lists_connections(capsys):
     _graph().summary()
     text = capsys.readouterr().out

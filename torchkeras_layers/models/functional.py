@@ -240,6 +240,35 @@ class Model(Container, keras_module="keras.src.models.functional", keras_name="F
         outputs, _ = self._run(inputs, training, mask, record)
         return outputs, record
 
+    def node_keys(self) -> list[str]:
+        """The keys of `forward_with_intermediates` ("layer", or "layer[k]" for its k-th call), in execution order."""
+        return [node_key(node.layer, index) for node, index in self._ordered_nodes]
+
+    def node_inputs(self, key: str) -> list[TensorRef]:
+        """The graph tensors layer call `key` (a `node_keys()` entry) reads, in argument order."""
+        node = self._node_of(key)[1]
+        return _leaves((node.args, node.kwargs))
+
+    def call_node(self, key: str, tensor_of, training=None):
+        """Layer call `key` alone, on the tensors `tensor_of(ref)` returns for its inputs (`node_inputs(key)`)
+        instead of the graph's own, with its recorded constant arguments: its outputs. What a layer-by-layer
+        comparison feeds each layer (`equivalence_tests/layerwise.py`)."""
+        step, node = self._node_of(key)
+        values: list[Any] = [None] * self._n_slots
+        for ref in _leaves((node.args, node.kwargs)):
+            values[self._slots[ref]] = tensor_of(ref)
+        args = tuple(_fill(a, values) for a in step.args)
+        kwargs = {k: _fill(v, values) for k, v in step.kwargs.items()}
+        return call_layer(self.layers[step.layer_pos], step.signature, args, kwargs, training,
+                          tuple(None for _ in step.args), {k: None for k in step.tensor_kwargs},
+                          n_tensor_args=sum(step.arg_has_tensor) + len(step.tensor_kwargs))[0]
+
+    def _node_of(self, key: str):
+        for step, (node, index) in zip(self._steps, self._ordered_nodes):
+            if node_key(node.layer, index) == key:
+                return step, node
+        raise ValueError(f"Model ({self.name!r}): no layer call {key!r}; the calls are {self.node_keys()}")
+
     def _build_shapes(self, args, kwargs):  # never lazily built: a Model is built at construction
         return ()
 
@@ -271,7 +300,7 @@ class Model(Container, keras_module="keras.src.models.functional", keras_name="F
                 values[slot] = flat_out[tensor_index]
                 masks[slot] = flat_mask[tensor_index] if tensor_index < len(flat_mask) else None
             if record is not None:
-                record[layer.name if step.node_index == 0 else f"{layer.name}[{step.node_index}]"] = outputs
+                record[node_key(layer.name, step.node_index)] = outputs
         return _fill(self._output_template, values), _fill(self._output_template, masks)
 
     def _flatten_inputs(self, inputs, what: str) -> list:
@@ -420,6 +449,10 @@ def _leaves(value) -> list[TensorRef]:
     if isinstance(value, dict):
         return [r for k in value for r in _leaves(value[k])]
     return []
+
+
+def node_key(layer: str, node_index: int) -> str:
+    return layer if node_index == 0 else f"{layer}[{node_index}]"
 
 
 def _fill(template, values):
