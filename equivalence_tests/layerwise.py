@@ -46,7 +46,7 @@ class CallAccuracy:
         return self.ratio <= 1.0
 
 
-def graph_calls(keras_model) -> list:
+def graph_calls(keras_model) -> tuple[list, dict]:
     """[(key, node)] for every node of the functional `keras_model` (its inputs first), in Keras' execution
     order, keys as `tkl.Model.node_keys()` names them; and {id(KerasTensor): (key, tensor_index)}."""
     from keras.src.ops.function import make_node_key
