@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .padding import split_padding, torch_pad_arg
+from .window_max import MAX_WINDOW_CELLS, window_max
 
 __all__ = ["max_pool", "avg_pool", "sum_pool", "lp_pool", "adaptive_bins", "adaptive_max_pool", "adaptive_avg_pool",
            "bilinear_normalize", "tensor_sketch"]
@@ -38,6 +39,8 @@ def _split(pads: Pads, pool_size: Sequence[int]):
 
 def max_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], pads: Pads) -> torch.Tensor:
     """Max over each window; padded cells are ``-inf`` (ignored)."""
+    if _inductor_window_max(x, pool_size):
+        return window_max(x, pool_size, strides, pads)
     symmetric, rest = _split(pads, pool_size)
     op = _MAX[x.dim() - 2]
     if rest is None:
@@ -48,6 +51,13 @@ def max_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], 
         # cells past the input), so no padded copy of the input is needed.
         return op(x, tuple(pool_size), tuple(strides), tuple(lo for lo, _ in pads), ceil_mode=True)
     return op(F.pad(x, rest, value=-math.inf), tuple(pool_size), tuple(strides), symmetric)
+
+
+def _inductor_window_max(x: torch.Tensor, pool_size: Sequence[int]) -> bool:
+    """Whether `window_max` replaces torch's kernel: while torch.compile traces a CPU float tensor
+    (not while exporting: ONNX has MaxPool), for windows of at most MAX_WINDOW_CELLS cells."""
+    return (torch.compiler.is_compiling() and not torch.compiler.is_exporting() and x.device.type == "cpu"
+            and x.is_floating_point() and math.prod(pool_size) <= MAX_WINDOW_CELLS)
 
 
 def _ceil_mode_gives(n: int, k: int, s: int, lo: int, hi: int) -> bool:
