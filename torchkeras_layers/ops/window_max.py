@@ -79,33 +79,41 @@ class _WindowMax(torch.autograd.Function):
     def backward(ctx, grad, _):
         (offset,) = ctx.saved_tensors
         spatial, pool_size, strides, pads = ctx.meta
-        out = offset.shape[1:-1]
-        grad = grad.movedim(1, -1)
-        rank = len(pool_size)
-        # Per axis, for each input cell P (padded coordinate): window q = P // s - t holds it at
-        # offset P - s*q, for t < ceil(k / s).
-        axes = []
-        for a, (n, k, s, (lo, _), o) in enumerate(zip(spatial, pool_size, strides, pads, out)):
-            cell = torch.arange(n, device=grad.device) + lo
-            shape = [1] * rank
-            shape[a] = n
-            terms = []
-            for t in range(-(-k // s)):
-                q = cell // s - t
-                at = cell - s * q
-                holds = (q >= 0) & (q < o) & (at < k)
-                terms.append((q.clamp(0, o - 1).view(shape), at.view(shape), holds.view(shape)))
-            axes.append(terms)
-        total = None
-        for combo in reversed(list(itertools.product(*axes))):  # ascending windows: torch's sum order
-            index = (slice(None),) + tuple(q for q, _, _ in combo)
-            flat, holds = 0, True
-            for (_, at, held), k in zip(combo, pool_size):
-                flat = flat * k + at
-                holds = holds & held
-            term = torch.where(holds[..., None] & (offset[index] == flat[..., None]), grad[index], 0)
-            total = term if total is None else total + term
-        return total.movedim(-1, 1), None, None, None
+        grad = _gradient(grad.movedim(1, -1), offset, spatial, pool_size, strides, pads)
+        return grad.movedim(-1, 1), None, None, None
+
+
+def _gradient(grad, offset, spatial, pool_size, strides, pads):
+    """The input gradient, channels last: each input cell sums the gradients of the windows that hold
+    it and sent theirs to it (a gather: each cell written once). Cells are indexed by padded coordinate
+    ``s*q + r``, ``q`` and ``r`` on separate axes, so that windows ``q - t`` hold the cell at offset
+    ``r + s*t`` with no integer division in the loop (inductor's would run per vector)."""
+    rank = len(pool_size)
+    out = offset.shape[1:-1]
+    classes = [-(-(lo + n) // s) for n, s, (lo, _) in zip(spatial, strides, pads)]  # Q per axis
+    axes = []
+    for a, (k, s, q_count, o) in enumerate(zip(pool_size, strides, classes, out)):
+        q_shape, r_shape = [1] * (2 * rank), [1] * (2 * rank)
+        q_shape[2 * a], r_shape[2 * a + 1] = q_count, s
+        q = torch.arange(q_count, device=grad.device).view(q_shape)
+        r = torch.arange(s, device=grad.device).view(r_shape)
+        terms = []
+        for t in range(-(-k // s)):
+            window, at = q - t, r + s * t
+            holds = (window >= 0) & (window < o) & (at < k)
+            terms.append((window.clamp(0, o - 1), at, holds))
+        axes.append(terms)
+    total = None
+    for combo in reversed(list(itertools.product(*axes))):  # ascending windows: torch's sum order
+        index = (slice(None),) + tuple(window for window, _, _ in combo)
+        flat, holds = 0, True
+        for (_, at, held), k in zip(combo, pool_size):
+            flat = flat * k + at
+            holds = holds & held
+        term = torch.where(holds[..., None] & (offset[index] == flat[..., None]), grad[index], 0)
+        total = term if total is None else total + term
+    total = total.reshape(total.shape[0], *(q * s for q, s in zip(classes, strides)), total.shape[-1])
+    return total[(slice(None),) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(spatial, pads))]
 
 
 def _real_cells(cell, spatial, strides, pads, out, device) -> torch.Tensor | None:
