@@ -117,3 +117,12 @@ def test_call_overhead_refuses_to_time_a_pair_that_disagrees(capsys, monkeypatch
     monkeypatch.setattr(call_overhead, "_pairs", lambda: [(*pair[:3], pair[3] + 1, pair[4]) for pair in pairs()][:1])
     assert call_overhead.main(["--calls", "5", "--rounds", "1"]) == 1
     assert "ours and Linear disagree" in capsys.readouterr().out
+
+
+def test_pool_routes_check_every_route_against_keras_and_time_them(capsys):
+    from benchmarks import pool_routes
+
+    assert pool_routes.main(["--shape", "2,9,9,4", "--seconds", "0.01", "--rounds", "1"]) == 0
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [row[0] for row in rows[1:]] == ["| keras_tf", "| eager", "| inductor_aten", "| compiled"]
+    assert all(float(row[1]) > 0 and float(row[3]) > 0 for row in rows[1:])

@@ -27,6 +27,9 @@ CASES = [
     ((2, 3, 9, 9), (5, 5), (1, 1), ((2, 2), (2, 2))),
     ((2, 3, 9, 9), (2, 2), (3, 3), ((0, 0), (0, 0))),  # strides past the window: cells no window holds
     ((3, 5, 6, 6), (3, 3), (3, 3), ((0, 0), (0, 0))),
+    # lengths the stride divides, padding before: the backward's (q, r) indexing with lo > 0
+    ((2, 3, 8, 8), (5, 5), (2, 2), ((1, 2), (1, 2))),
+    ((2, 2, 8, 12), (4, 3), (2, 3), ((1, 1), (0, 0))),
 ]
 VALUES = ["normal", "ties", "nan", "minus_inf"]
 
