@@ -110,3 +110,17 @@ def test_torch_kernel_is_kept_eagerly_in_export_and_past_the_cell_limit():
     assert math.prod(big.pool_size) > MAX_WINDOW_CELLS
     graphs, _ = _graphs_of(big, torch.randn(2, 9, 9, 3))
     assert any("max_pool" in code for code in graphs)
+
+
+@pytest.mark.parametrize("layer,shape", [(tkl.MaxPooling1D(2), (2, 12, 3)), (tkl.MaxPooling2D(2), (2, 8, 8, 4)),
+                                         (tkl.MaxPooling2D(3, 2, padding="same"), (2, 9, 9, 4))],
+                         ids=["1d_2", "2d_2", "2d_3_2_same"])
+def test_inductor_saves_offsets_not_bool_masks(layer, shape):
+    """Inductor's partitioner saves the cheapest tensors the backward can be computed from; bool masks
+    would be computed in the forward, where inductor writes bools ~25x slower than floats. What the
+    compiled training graph saves must be window_max's offsets (a float per window), never bools."""
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(2), requires_grad=True)
+    layer(x)
+    torch._dynamo.reset()
+    saved = torch.compile(layer, fullgraph=True)(x).grad_fn.saved_tensors  # inductor's CompiledFunction
+    assert saved and all(t.dtype.is_floating_point for t in saved), [t.dtype for t in saved]
