@@ -111,8 +111,11 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
 
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    except RuntimeError:  # TensorFlow already ran in this process (a test session): its threads stay, printed below
+        pass
     import torch
 
     import torchkeras_layers as tkl
@@ -138,7 +141,8 @@ def main(argv=None) -> int:
         for name, mode in times:
             times[name, mode].append(_median_time(calls[name][mode], args.seconds))
     ms = {key: statistics.median(values) * 1e3 for key, values in times.items()}
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; tensorflow {tf.__version__}; load average "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; tensorflow {tf.__version__}, "
+          f"{tf.config.threading.get_intra_op_parallelism_threads() or 'default'} intra-op threads; load average "
           f"{[round(v, 2) for v in os.getloadavg()]}")
     print(f"\nMaxPooling2D({args.pool}, {args.strides}, padding={args.padding!r}) on {'x'.join(map(str, shape))} "
           f"(NHWC), outputs and input gradients equal to Keras' within float32 tolerance\n")

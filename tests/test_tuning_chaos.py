@@ -30,7 +30,10 @@ COMPLETE_LINE = re.compile(r"^trial (\d+) complete:", re.MULTILINE)
 def _run_with_kills(storage: str, workers: int, tmp_path, seed: int):
     name = f"chaos-{uuid.uuid4().hex[:8]}"
     args = ("--storage", storage, "--study-name", name, "--trials", str(TRIALS), "--fake-data", "120",
-            "--epochs", "1", "--pruner", "none", "--heartbeat", "1", "--threads", "1", "--no-report", "--quiet")
+            "--epochs", "1", "--pruner", "none", "--heartbeat", "1", "--threads", "1", "--no-report", "--quiet",
+            # One trial's retries can be spent by every kill (or, on a loaded machine, by heartbeats later than
+            # the 3 s grace): with fewer than MAX_KILLS retries a lineage may be dropped by design, not by a bug.
+            "--max-retries", str(MAX_KILLS))
     rng = random.Random(seed)
     logs, killed = [], []
 

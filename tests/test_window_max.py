@@ -124,3 +124,15 @@ def test_inductor_saves_offsets_not_bool_masks(layer, shape):
     torch._dynamo.reset()
     saved = torch.compile(layer, fullgraph=True)(x).grad_fn.saved_tensors  # inductor's CompiledFunction
     assert saved and all(t.dtype.is_floating_point for t in saved), [t.dtype for t in saved]
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16, torch.float16], ids=str)
+@pytest.mark.parametrize("shape,pool_size,strides,pads", [CASES[0], CASES[1], CASES[3]], ids=["3x3", "2x2", "1d"])
+def test_window_max_equals_torch_kernel_in_other_float_dtypes(shape, pool_size, strides, pads, dtype):
+    generator = torch.Generator().manual_seed(3)
+    x = _values(shape, "ties", generator).to(dtype)
+    cotangent = torch.randn(pooling.max_pool(x, pool_size, strides, pads).shape, generator=generator).to(dtype)
+    expected, expected_grad = _forward_backward(lambda t: pooling.max_pool(t, pool_size, strides, pads), x, cotangent)
+    got, got_grad = _forward_backward(lambda t: window_max(t, pool_size, strides, pads), x, cotangent)
+    assert got.dtype == expected.dtype == got_grad.dtype == dtype
+    assert torch.equal(got, expected) and torch.equal(got_grad, expected_grad)
