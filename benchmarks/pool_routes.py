@@ -58,14 +58,14 @@ def _torch_routes(x: np.ndarray, cotangent: np.ndarray, pool: int, strides: int,
     import torch.nn.functional as F
 
     import torchkeras_layers as tkl
-    from torchkeras_layers.ops.padding import same_padding, torch_pad_arg
+    from torchkeras_layers.ops.padding import torch_pad_arg, window_paddings
 
     xt = torch.from_numpy(x).requires_grad_()
     ct = torch.from_numpy(cotangent)
     layer = tkl.MaxPooling2D(pool, strides, padding=padding)
     layer(xt)  # build
     # Plain torch: -inf padding where Keras pads ('same'), then torch's pooling.
-    pads = [same_padding(n, pool, strides) if padding == "same" else (0, 0) for n in x.shape[1:3]]
+    pads = window_paddings(padding, x.shape[1:3], (pool, pool), (strides, strides))
 
     def plain(t):
         padded = F.pad(t.permute(0, 3, 1, 2), torch_pad_arg(pads), value=-math.inf)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from .padding import torch_pad_arg
+from .padding import output_length, torch_pad_arg
 
 __all__ = ["window_max", "MAX_WINDOW_CELLS"]
 
@@ -37,17 +37,13 @@ def window_max(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int]
     return _WindowMax.apply(x, tuple(pool_size), tuple(strides), tuple(tuple(p) for p in pads))[0]
 
 
-def _output_lengths(spatial, pool_size, strides, pads) -> tuple[int, ...]:
-    return tuple((n + lo + hi - k) // s + 1 for n, k, s, (lo, hi) in zip(spatial, pool_size, strides, pads))
-
-
 class _WindowMax(torch.autograd.Function):
     @staticmethod
     def forward(x, pool_size, strides, pads):
         # Channels last inside (inductor vectorises over channels, and an (N, C, ...) view of channels-last
         # data otherwise compiles to a loop 6x slower).
         spatial = x.shape[2:]
-        out = _output_lengths(spatial, pool_size, strides, pads)
+        out = tuple(output_length(n, k, s, p) for n, k, s, p in zip(spatial, pool_size, strides, pads))
         x = x.movedim(1, -1)
         padded = F.pad(x, (0, 0) + torch_pad_arg(pads), value=-math.inf) if any(lo or hi for lo, hi in pads) else x
         cells = list(itertools.product(*(range(k) for k in pool_size)))
