@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from ..dtypes import dtype_name, to_torch_dtype
 from ..layers.base import Layer
+from ..ops import inductor_cpu
 
 __all__ = ["KerasOp", "OpSpec", "TensorSpec", "OPERATIONS", "lookup_op", "is_operation_entry", "serialize_op"]
 
@@ -208,11 +209,12 @@ for _name, _fn in {
     _op(_NUMPY, _name, _fn)
 
 for _name, _fn in {
-    "Relu": F.relu, "Relu6": F.relu6, "Sigmoid": torch.sigmoid, "Silu": F.silu, "HardSigmoid": F.hardsigmoid,
-    "HardSilu": F.hardswish, "Softplus": F.softplus, "Softsign": F.softsign, "LogSigmoid": F.logsigmoid,
-    "Selu": F.selu, "Gelu": _gelu, "Softmax": _softmax(torch.softmax), "LogSoftmax": _softmax(torch.log_softmax),
+    "Relu": inductor_cpu.relu, "Relu6": inductor_cpu.relu6, "Sigmoid": torch.sigmoid, "Silu": F.silu,
+    "HardSigmoid": F.hardsigmoid, "HardSilu": F.hardswish, "Softplus": F.softplus, "Softsign": F.softsign,
+    "LogSigmoid": F.logsigmoid, "Selu": F.selu, "Gelu": _gelu, "Softmax": _softmax(torch.softmax),
+    "LogSoftmax": _softmax(torch.log_softmax),
     "Elu": lambda x, alpha=1.0: F.elu(x, alpha), "Celu": lambda x, alpha=1.0: F.celu(x, alpha),
-    "LeakyRelu": lambda x, negative_slope=0.2: F.leaky_relu(x, negative_slope),
+    "LeakyRelu": lambda x, negative_slope=0.2: inductor_cpu.leaky_relu(x, negative_slope),
     "Glu": lambda x, axis=-1: F.glu(x, dim=axis),
 }.items():
     _op(_NN, _name, _fn)

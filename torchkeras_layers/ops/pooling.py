@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from . import inductor_cpu
 from .padding import split_padding, torch_pad_arg
 from .window_max import MAX_WINDOW_CELLS, window_max
 
@@ -56,8 +57,7 @@ def max_pool(x: torch.Tensor, pool_size: Sequence[int], strides: Sequence[int], 
 def _inductor_window_max(x: torch.Tensor, pool_size: Sequence[int]) -> bool:
     """Whether `window_max` replaces torch's kernel: while torch.compile traces a CPU float tensor
     (not while exporting: ONNX has MaxPool), for windows of at most MAX_WINDOW_CELLS cells."""
-    return (torch.compiler.is_compiling() and not torch.compiler.is_exporting() and x.device.type == "cpu"
-            and x.is_floating_point() and math.prod(pool_size) <= MAX_WINDOW_CELLS)
+    return inductor_cpu.traced_for_cpu(x) and math.prod(pool_size) <= MAX_WINDOW_CELLS
 
 
 def _ceil_mode_gives(n: int, k: int, s: int, lo: int, hi: int) -> bool:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from .inductor_cpu import zero_from
 from .padding import output_length, torch_pad_arg
 
 __all__ = ["window_max", "MAX_WINDOW_CELLS"]
@@ -65,7 +66,7 @@ class _WindowMax(torch.autograd.Function):
         if len(cells) <= 2:
             # The partitioner saves the cheapest tensors the backward can be computed from: for two
             # cells, the chain's four masks take as many bytes as float32 offsets, and it picks them
-            # (bools: slow to write, see `_zero_from`). Half-precision offsets (exact up to 2048) cost less.
+            # (bools: slow to write, see `inductor_cpu`). Half-precision offsets (exact up to 2048) cost less.
             offset = offset.to(torch.float16)
         return best.movedim(-1, 1), offset
 
@@ -93,7 +94,7 @@ def _gradient(grad, offset, spatial, pool_size, strides, pads):
     time); the result is the same buffer either way."""
     out = offset.shape[1:-1]
     device = grad.device
-    offset = offset + _zero_from(grad)
+    offset = offset + zero_from(grad)  # keeps the masks below out of the forward graph: see there
     split = [s > 1 and n % s == 0 for n, s in zip(spatial, strides)]
     dims = [d for n, s, two in zip(spatial, strides, split) for d in ((n // s, s) if two else (n,))]
 
@@ -127,17 +128,6 @@ def _gradient(grad, offset, spatial, pool_size, strides, pads):
         term = torch.where(holds[..., None] & (offset[index] == flat[..., None]), grad[index], 0)
         total = term if total is None else total + term
     return total.reshape(total.shape[0], *spatial, total.shape[-1])
-
-
-def _zero_from(grad: torch.Tensor) -> torch.Tensor:
-    """Zeros computed from the gradient's bits (exact for any value, NaN and inf included). Added to the
-    offsets, they make the backward's masks depend on the gradient, so that the partitioner cannot move
-    them into the forward graph: it would save them (bools, one per input cell and window) instead of
-    the offsets whenever they take no more bytes (windows that do not overlap), and compute them in the
-    forward pass, where inductor writes bools ~25x slower than floats (7.4 ms against 0.7 for a
-    MaxPooling2D(2) training step on 32x28x28x64)."""
-    bits = {1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[grad.element_size()]
-    return grad.view(bits) & 0
 
 
 def _real_cells(cell, spatial, strides, pads, out, device) -> torch.Tensor | None:

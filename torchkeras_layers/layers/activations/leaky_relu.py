@@ -5,8 +5,8 @@ from __future__ import annotations
 import warnings
 
 import torch
-import torch.nn.functional as F
 
+from ...ops import inductor_cpu
 from ..base import NUMERIC, Layer
 from .relu import _non_negative
 
@@ -27,7 +27,7 @@ class LeakyReLU(Layer, built_at_init=True):
     def forward(self, inputs):
         if not inputs.is_floating_point():  # Keras' leaky_relu promotes integer input to float32
             inputs = inputs.to(torch.float32)
-        return F.leaky_relu(inputs, self.negative_slope)
+        return inductor_cpu.leaky_relu(inputs, self.negative_slope)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

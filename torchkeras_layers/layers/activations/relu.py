@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ...ops import inductor_cpu
 from ..base import NUMERIC, Layer
 
 
@@ -38,13 +39,13 @@ class ReLU(Layer, built_at_init=True):
                                       "or threshold", inputs.dtype, TypeError)
             inputs = inputs.to(torch.float32)  # Keras' leaky_relu promotes integers to float32
         if slope != 0 and max_value is None and threshold == 0:
-            return F.leaky_relu(inputs, slope)
+            return inductor_cpu.leaky_relu(inputs, slope)
         if threshold != 0:
             outputs = torch.where(inputs > threshold, inputs, torch.zeros_like(inputs))
         elif max_value == 6:
-            outputs, max_value = F.relu6(inputs), None  # tf.nn.relu6: zero gradient at 6, like F.relu6
+            outputs, max_value = inductor_cpu.relu6(inputs), None  # tf.nn.relu6: zero gradient at 6, like F.relu6
         else:
-            outputs = F.relu(inputs)
+            outputs = inductor_cpu.relu(inputs)
         if max_value is not None:
             outputs = torch.clamp(outputs, 0.0, max_value)
         if slope != 0:
