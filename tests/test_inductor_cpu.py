@@ -12,6 +12,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from aot_graphs import aot_graphs
 
 import torchkeras_layers as tkl
 from torchkeras_layers.ops import inductor_cpu
@@ -96,24 +97,6 @@ def test_compiled_training_saves_floats_and_equals_eager(name):
     _assert_bit_equal(xc.grad, expected_grad)
 
 
-def _traced_graphs(fn, x):
-    """The aten graphs (forward, then backward if any) that torch.compile (aot_eager) traces for `fn(x)`."""
-    from functorch.compile import make_boxed_func
-    from torch._dynamo.backends.common import aot_autograd
-
-    graphs = []
-
-    def record(gm, example_inputs):
-        graphs.append(gm.code)
-        return make_boxed_func(gm.forward)
-
-    torch._dynamo.reset()
-    out = torch.compile(fn, backend=aot_autograd(fw_compiler=record, bw_compiler=record), fullgraph=True)(x)
-    if out.requires_grad:
-        out.sum().backward()
-    return graphs
-
-
 class _Module(torch.nn.Module):
     def __init__(self, fn):
         super().__init__()
@@ -135,13 +118,13 @@ def test_torch_op_is_kept_eagerly_for_inference_and_in_export(name, aten, aten_b
     fn = _Module(lambda t: public(t * 2))
     x = torch.randn(3, 5, requires_grad=True)
     assert type(fn(x).grad_fn).__name__ != "BackwardCFunction"  # eager: torch's autograd node
-    forward, backward = _traced_graphs(fn, x)
+    (forward, backward), _ = aot_graphs(fn, x, backward=True)
     assert f"aten.{aten}" in forward and f"aten.{aten_backward}" not in backward and "bitwise_and" in backward
     with torch.no_grad():
-        (inference,) = _traced_graphs(fn, x.detach())
+        (inference,), _ = aot_graphs(fn, x.detach())
     assert f"aten.{aten}" in inference and "bitwise_and" not in inference
     program = torch.export.export(fn, (x.detach(),))
     assert f"aten.{name.split('_0')[0]}.default" in str(program.graph)  # not decomposed: aten.relu6 here
-    reference = _traced_graphs(_Module(lambda t: {"relu": F.relu, "relu6": F.relu6,
-                                                 "leaky_relu_0.2": lambda u: F.leaky_relu(u, 0.2)}[name](t * 2)), x)
-    assert f"aten.{aten_backward}" in reference[1]  # the check above can fail: torch's own op traces this
+    torch_op = {"relu": F.relu, "relu6": F.relu6, "leaky_relu_0.2": lambda u: F.leaky_relu(u, 0.2)}[name]
+    (_, reference_backward), _ = aot_graphs(_Module(lambda t: torch_op(t * 2)), x, backward=True)
+    assert f"aten.{aten_backward}" in reference_backward  # the check above can fail: torch's own op traces this

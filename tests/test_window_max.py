@@ -12,6 +12,7 @@ import math
 
 import pytest
 import torch
+from aot_graphs import aot_graphs
 
 import torchkeras_layers as tkl
 from torchkeras_layers.ops import pooling
@@ -69,22 +70,6 @@ def test_window_max_equals_torch_kernel_bit_for_bit(shape, pool_size, strides, p
     assert torch.equal(got_grad, expected_grad)
 
 
-def _graphs_of(layer, x):
-    """The FX graphs dynamo hands its backend for `layer(x)` (run with aot_eager), and the output."""
-    from functorch.compile import make_boxed_func
-    from torch._dynamo.backends.common import aot_autograd
-
-    graphs = []
-
-    def record(gm, example_inputs):
-        graphs.append(gm.code)
-        return make_boxed_func(gm.forward)
-
-    torch._dynamo.reset()
-    compiled = torch.compile(layer, backend=aot_autograd(fw_compiler=record, bw_compiler=record), fullgraph=True)
-    return graphs, compiled(x)
-
-
 @pytest.mark.parametrize("layer,shape", [(tkl.MaxPooling1D(3, 2, padding="same"), (2, 11, 3)),
                                          (tkl.MaxPooling2D(3, 2, padding="same"), (2, 9, 9, 4)),
                                          (tkl.MaxPooling3D(2, 1), (2, 5, 6, 4, 3))],
@@ -94,7 +79,7 @@ def test_compiled_layer_runs_window_max_and_equals_eager(layer, shape):
     layer(x)  # build
     eager, eager_grad = _forward_backward(layer, x, cotangent := torch.randn(layer(x).shape))
     xc = x.clone().requires_grad_()
-    graphs, out = _graphs_of(layer, xc)
+    graphs, out = aot_graphs(layer, xc)
     out.backward(cotangent)
     assert len(graphs) == 2, "one forward and one backward graph"
     assert not any("max_pool" in code for code in graphs), "torch's kernel was traced, not window_max"
@@ -108,7 +93,7 @@ def test_torch_kernel_is_kept_eagerly_in_export_and_past_the_cell_limit():
     assert "max_pool" in str(program.graph)  # ONNX knows MaxPool
     big = tkl.MaxPooling2D(6, 1)  # 36 cells
     assert math.prod(big.pool_size) > MAX_WINDOW_CELLS
-    graphs, _ = _graphs_of(big, torch.randn(2, 9, 9, 3))
+    graphs, _ = aot_graphs(big, torch.randn(2, 9, 9, 3))
     assert any("max_pool" in code for code in graphs)
 
 

@@ -43,14 +43,19 @@ def zero_from(grad: torch.Tensor) -> torch.Tensor:
     return grad.view(bits) & 0
 
 
-class _Relu(torch.autograd.Function):
-    @staticmethod
-    def forward(x):
-        return F.relu(x)
+class _FromOutput(torch.autograd.Function):
+    """A rectifier whose backward reads its (saved) output and the gradient; subclasses give both."""
 
     @staticmethod
     def setup_context(ctx, inputs, output):
         ctx.save_for_backward(output)
+        ctx.arguments = inputs[1:]
+
+
+class _Relu(_FromOutput):
+    @staticmethod
+    def forward(x):
+        return F.relu(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -58,14 +63,10 @@ class _Relu(torch.autograd.Function):
         return torch.where(y + zero_from(grad) <= 0, 0, grad)  # torch's threshold_backward(grad, y, 0)
 
 
-class _Relu6(torch.autograd.Function):
+class _Relu6(_FromOutput):
     @staticmethod
     def forward(x):
         return F.relu6(x)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(output)
 
     @staticmethod
     def backward(ctx, grad):
@@ -76,21 +77,17 @@ class _Relu6(torch.autograd.Function):
         return torch.where((y > 0) & (y < 6), grad, 0)
 
 
-class _LeakyRelu(torch.autograd.Function):
+class _LeakyRelu(_FromOutput):
     @staticmethod
     def forward(x, negative_slope):
         return F.leaky_relu(x, negative_slope)
 
     @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(output)
-        ctx.negative_slope = inputs[1]
-
-    @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        (negative_slope,) = ctx.arguments
         # torch's leaky_relu_backward(grad, x, slope): y > 0 iff x > 0 for a positive slope.
-        return torch.where(y + zero_from(grad) > 0, grad, grad * ctx.negative_slope), None
+        return torch.where(y + zero_from(grad) > 0, grad, grad * negative_slope), None
 
 
 def relu(x: torch.Tensor) -> torch.Tensor:
