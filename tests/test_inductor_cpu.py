@@ -128,3 +128,34 @@ def test_torch_op_is_kept_eagerly_for_inference_and_in_export(name, aten, aten_b
     torch_op = {"relu": F.relu, "relu6": F.relu6, "leaky_relu_0.2": lambda u: F.leaky_relu(u, 0.2)}[name]
     (_, reference_backward), _ = aot_graphs(_Module(lambda t: torch_op(t * 2)), x, backward=True)
     assert f"aten.{aten_backward}" in reference_backward  # the check above can fail: torch's own op traces this
+
+
+@pytest.mark.parametrize("noise_shape", [None, (None, 1, None)], ids=["elementwise", "broadcast"])
+def test_compiled_dropout_saves_a_float_mask_and_its_gradient_follows_it(noise_shape):
+    """`F.dropout` compiles to ``rand > rate``, saved as bools; the layer's compiled CPU training graph
+    draws a float mask instead. Its output is ``x * keep`` with ``keep`` in {0, 1 / (1 - rate)}, the
+    gradient is the cotangent times the same mask, and about 1 - rate of the values are kept."""
+    rate = 0.4
+    layer = tkl.Dropout(rate, noise_shape=noise_shape)
+    layer.train()
+    generator = torch.Generator().manual_seed(4)
+    x = torch.randn(8, 16, 500, generator=generator)
+    cotangent = torch.randn(x.shape, generator=generator)
+    fn = _pre_activation(layer)
+    assert type(fn(x.requires_grad_()).grad_fn).__name__ != "BackwardCFunction"  # eager: torch's dropout
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    xc = x.detach().clone().requires_grad_()
+    out = torch.compile(fn, fullgraph=True)(xc)
+    saved = out.grad_fn.saved_tensors
+    assert saved and all(t.dtype.is_floating_point for t in saved), [t.dtype for t in saved]
+    out.backward(cotangent)
+    scale = torch.tensor(1.0 / (1.0 - rate))
+    kept = out.detach() != 0
+    assert torch.equal(out.detach()[kept], (xc.detach() * 2.0 * scale)[kept])
+    assert torch.equal(xc.grad, torch.where(kept, cotangent * scale * 2.0, 0.0))
+    fraction = kept.float().mean().item()
+    samples = kept[:, 0].numel() if noise_shape else kept.numel()
+    assert abs(fraction - (1 - rate)) < 5 * math.sqrt(rate * (1 - rate) / samples)
+    if noise_shape:
+        assert torch.equal(kept, kept[:, :1].expand_as(kept))  # one draw per (batch, feature), broadcast over axis 1

@@ -11,6 +11,7 @@ So, while inductor traces a CPU graph that records gradients (`traced_for_cpu_tr
 rectifiers here compute their gradient mask from their output *and the incoming gradient*
 (`zero_from`): the mask then cannot be computed in the forward graph, and the partitioner saves the
 float output instead. The gradient is torch's, bit for bit (the same selects on the same values).
+Dropout's mask is drawn as a float (`dropout`), for the same reason.
 Eager mode, CUDA, inference graphs (so that inductor's freezing still fuses convolution + ReLU) and
 `torch.export` (ONNX keeps `Relu`) run torch's own op.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["traced_for_cpu", "traced_for_cpu_training", "zero_from", "relu", "relu6", "leaky_relu"]
+__all__ = ["traced_for_cpu", "traced_for_cpu_training", "zero_from", "relu", "relu6", "leaky_relu", "dropout"]
 
 
 def traced_for_cpu(x: torch.Tensor) -> bool:
@@ -90,6 +91,23 @@ class _LeakyRelu(_FromOutput):
         return torch.where(y + zero_from(grad) > 0, grad, grad * negative_slope), None
 
 
+class _ScaleByMask(torch.autograd.Function):
+    """``x * keep`` for a float dropout mask `keep` (saved, the input is not)."""
+
+    @staticmethod
+    def forward(x, keep):
+        return x * keep
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (keep,) = ctx.saved_tensors
+        return grad * (keep + zero_from(grad)), None
+
+
 def relu(x: torch.Tensor) -> torch.Tensor:
     return _Relu.apply(x) if traced_for_cpu_training(x) else F.relu(x)
 
@@ -102,3 +120,13 @@ def leaky_relu(x: torch.Tensor, negative_slope: float) -> torch.Tensor:
     if negative_slope > 0 and traced_for_cpu_training(x):
         return _LeakyRelu.apply(x, negative_slope)
     return F.leaky_relu(x, negative_slope)
+
+
+def dropout(x: torch.Tensor, rate: float, noise_shape: tuple) -> torch.Tensor:
+    """Inverted dropout for a compiled CPU training graph (`traced_for_cpu_training`), with a mask of
+    `noise_shape` (broadcast against `x`). The mask is made without a comparison, ``floor(u + 1 - rate)``
+    for ``u ~ U[0, 1)`` (1 with probability ``1 - rate``), so that no bool exists to be saved: a random
+    draw cannot be recomputed in the backward, and the partitioner keeps a float. (`F.dropout` compiles
+    to ``rand > rate``, saved as bools.) The draws are inductor's, as any compiled dropout's."""
+    keep = torch.floor(torch.rand(noise_shape, dtype=torch.float32, device=x.device) + (1.0 - rate))
+    return _ScaleByMask.apply(x, (keep * (1.0 / (1.0 - rate))).to(x.dtype))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ...ops import inductor_cpu
 from ..base import Layer
 
 
@@ -15,7 +16,8 @@ class Dropout(Layer, built_at_init=True):
     the input's size), 1 (broadcast the mask) or the input's size. With a `seed`, the layer owns a
     `torch.Generator`: two layers with the same seed draw the same masks and successive calls draw new
     ones (the streams cannot equal TensorFlow's stateless ones). Under `torch.compile` the seeded
-    generator is not used (compiled code draws from the global RNG).
+    generator is not used (compiled code draws from the global RNG); compiled CPU training draws the
+    mask as a float (`ops.inductor_cpu.dropout`: inductor would save a bool mask, slow to write).
     """
 
     supports_masking = True
@@ -59,9 +61,11 @@ class Dropout(Layer, built_at_init=True):
         if self.rate == 1.0:
             return inputs * 0.0  # zeros that still carry a (zero) gradient, as in Keras
         seeded = self.seed is not None and not torch.compiler.is_compiling()
+        shape = self._noise_shape(inputs) if self.noise_shape is not None else tuple(inputs.shape)
+        if inductor_cpu.traced_for_cpu_training(inputs):  # a float mask, not bools: see there
+            return inductor_cpu.dropout(inputs, self.rate, shape)
         if self.noise_shape is None and not seeded:
             return F.dropout(inputs, self.rate, training=True)
-        shape = self._noise_shape(inputs) if self.noise_shape is not None else tuple(inputs.shape)
         keep = torch.empty(shape, dtype=inputs.dtype, device=inputs.device)
         keep.bernoulli_(1.0 - self.rate, generator=self._seeded_generator(inputs.device) if seeded else None)
         return inputs * keep / (1.0 - self.rate)
