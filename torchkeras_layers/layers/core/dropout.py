@@ -40,6 +40,8 @@ class Dropout(Layer, built_at_init=True):
         self._generator: torch.Generator | None = None
 
     def _noise_shape(self, inputs) -> tuple:
+        if self.noise_shape is None:
+            return tuple(inputs.shape)
         if len(self.noise_shape) != inputs.dim():
             raise ValueError(
                 f"Dropout ({self.name!r}): argument `noise_shape` must have one entry per input axis "
@@ -61,12 +63,11 @@ class Dropout(Layer, built_at_init=True):
         if self.rate == 1.0:
             return inputs * 0.0  # zeros that still carry a (zero) gradient, as in Keras
         seeded = self.seed is not None and not torch.compiler.is_compiling()
-        shape = self._noise_shape(inputs) if self.noise_shape is not None else tuple(inputs.shape)
         if inductor_cpu.traced_for_cpu_training(inputs):  # a float mask, not bools: see there
-            return inductor_cpu.dropout(inputs, self.rate, shape)
+            return inductor_cpu.dropout(inputs, self.rate, self._noise_shape(inputs))
         if self.noise_shape is None and not seeded:
             return F.dropout(inputs, self.rate, training=True)
-        keep = torch.empty(shape, dtype=inputs.dtype, device=inputs.device)
+        keep = torch.empty(self._noise_shape(inputs), dtype=inputs.dtype, device=inputs.device)
         keep.bernoulli_(1.0 - self.rate, generator=self._seeded_generator(inputs.device) if seeded else None)
         return inputs * keep / (1.0 - self.rate)
 
