@@ -299,7 +299,13 @@ def _ours(workload: ModelWorkload, ctx: Context, inputs: list, compiled: bool = 
             inductor_config.freezing = True  # applies under no_grad/inference_mode only
             info["inductor_freezing"] = True
         forward = torch.compile(model)
-        loss_of = torch.compile(loss_of)
+        if ctx.mode == "train":
+            from torchkeras_layers.ops.inductor_cpu import TRAINING_COMPILE_OPTIONS
+
+            loss_of = torch.compile(loss_of, options=TRAINING_COMPILE_OPTIONS)
+            info["inductor_options"] = TRAINING_COMPILE_OPTIONS
+        else:
+            loss_of = torch.compile(loss_of)
     bench = _torch_bench(ctx, model, inputs, forward, loss_of, optimizer, info, compiled)
     if float64 is not None:
         bench.reference, bench.reference_keras_error = [float64], info["check_vs_keras_float64_max_abs"]["keras"]

@@ -126,3 +126,21 @@ def test_pool_routes_check_every_route_against_keras_and_time_them(capsys):
     rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert [row[0] for row in rows[1:]] == ["| keras_tf", "| eager", "| inductor_aten", "| compiled"]
     assert all(float(row[1]) > 0 and float(row[3]) > 0 for row in rows[1:])
+
+
+def test_compile_layouts_checks_both_compiled_steps_against_eager_and_times_them(capsys):
+    from benchmarks import compile_layouts
+
+    assert compile_layouts.main(["--model", "cifar_cnn", "--seconds", "0.01", "--rounds", "1"]) == 0
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert [row[0] for row in rows[1:]] == ["| eager", "| compiled_default", "| compiled_options"]
+    assert all(float(row[1]) > 0 for row in rows[1:])
+
+
+def test_compile_layouts_refuses_a_model_without_images(capsys):
+    from benchmarks import compile_layouts
+
+    with pytest.raises(SystemExit) as exit_info:
+        compile_layouts.main(["--model", "lstm_text"])
+    assert exit_info.value.code == 2
+    assert "--model must be an image model" in capsys.readouterr().err

@@ -21,7 +21,17 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["traced_for_cpu", "traced_for_cpu_training", "zero_from", "relu", "relu6", "leaky_relu", "dropout"]
+__all__ = ["TRAINING_COMPILE_OPTIONS", "traced_for_cpu", "traced_for_cpu_training", "zero_from", "relu", "relu6",
+           "leaky_relu", "dropout"]
+
+# `torch.compile(..., options=TRAINING_COMPILE_OPTIONS)` for training graphs of channels-last models.
+# Inductor's layout optimization gives every 4-D tensor upstream of a convolution torch's channels_last
+# stride order, reading dim 1 as the channels: an (N, H, W, C) activation between two layers is laid out
+# (N, W, C, H), gathered by the fused kernels and copied (or passed strided) to the convolutions. Our
+# convolutions already get channels_last memory (the (N, C, H, W) views of channels-last tensors), so it
+# has nothing to gain; in training it cost MobileNetV2 a quarter of its step (docs/benchmarks.md,
+# "Compiled training: inductor's layout optimization"). Inference graphs with `freezing` keep it.
+TRAINING_COMPILE_OPTIONS = {"layout_optimization": False}
 
 
 def traced_for_cpu(x: torch.Tensor) -> bool:
