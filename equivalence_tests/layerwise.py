@@ -49,22 +49,13 @@ class CallAccuracy:
 def graph_calls(keras_model) -> tuple[list, dict]:
     """[(key, node)] for every node of the functional `keras_model` (its inputs first), in Keras' execution
     order, keys as `tkl.Model.node_keys()` names them; and {id(KerasTensor): (key, tensor_index)}."""
-    from keras.src.ops.function import make_node_key
+    from torchkeras_layers.testing import keras_node_calls
 
-    from torchkeras_layers.models.functional import node_key
-
-    own_index = {}
-    for operation in keras_model.operations:
-        own = 0
-        for index, node in enumerate(operation._inbound_nodes):
-            if make_node_key(operation, index) in keras_model._nodes:
-                own_index[id(node)] = own
-                own += 1
+    key_of = {id(node): key for _, node, key in keras_node_calls(keras_model)}
     calls, tensors = [], {}
     for depth in sorted(keras_model._nodes_by_depth, reverse=True):
         for node in keras_model._nodes_by_depth[depth]:
-            own = own_index[id(node)]
-            key = node_key(node.operation.name, own)
+            key = key_of[id(node)]
             for i, tensor in enumerate(node.outputs):
                 tensors[id(tensor)] = (key, i)
             calls.append((key, node))

@@ -237,12 +237,28 @@ def _compare_gradients(report, keras_model, torch_module, tape, keras_loss, tf_w
 
 
 # ---------------------------------------------------------------------------- Keras side
+def keras_node_calls(graph):
+    """``(operation, node, key)`` for every call made inside the functional Keras model `graph`, operation by
+    operation, each operation's calls in order; `key` as ``tkl.Model.node_keys()`` names it ("layer" for a
+    layer's first call in this model, "layer[k]" for its k-th). Keras' own node indices also count calls made
+    in other models, which a layer shared between models has."""
+    from keras.src.ops.function import make_node_key
+
+    from .models.functional import node_key
+
+    for operation in graph.operations:
+        own = 0
+        for index, node in enumerate(operation._inbound_nodes):
+            if make_node_key(operation, index) in graph._nodes:
+                yield operation, node, node_key(operation.name, own)
+                own += 1
+
+
 def _keras_extractor(keras_model):
     """A Keras model returning {"outputs": the model's outputs, "nodes": every layer call's output} in
-    one call, and the node keys ("layer" for a layer's first call in the model, "layer[k]" after)."""
+    one call, and the node keys (`keras_node_calls`)."""
     import keras
     from keras.src.models.functional import Functional
-    from keras.src.ops.function import make_node_key
 
     graph = keras_model
     if isinstance(keras_model, keras.Sequential):
@@ -250,17 +266,12 @@ def _keras_extractor(keras_model):
     if not isinstance(graph, Functional):
         return None, []
     keys, tensors = [], []
-    for operation in graph.operations:
+    for operation, node, key in keras_node_calls(graph):
         if type(operation).__name__ == "InputLayer":
             continue
-        own = 0
-        for index, node in enumerate(operation._inbound_nodes):
-            if make_node_key(operation, index) not in graph._nodes:
-                continue
-            keys.append(operation.name if own == 0 else f"{operation.name}[{own}]")
-            outputs = node.output_tensors
-            tensors.append(outputs[0] if len(outputs) == 1 else list(outputs))
-            own += 1
+        keys.append(key)
+        outputs = node.output_tensors
+        tensors.append(outputs[0] if len(outputs) == 1 else list(outputs))
     extractor = keras.Model(graph._inputs_struct, {"outputs": graph._outputs_struct, "nodes": tensors})
     return extractor, keys
 
